@@ -1,0 +1,354 @@
+--- The app: loads route scripts, matches requests to routes, validates parameters and
+-- bodies, calls handlers and turns their results (or errors) into responses.
+--
+-- `app.load(dir)` is what the server and lakegate.testing both use, so a spec runs exactly
+-- the code the server runs. `app.handle(req)` returns `status, body_text, headers`.
+-- @module lakegate.app
+local core = require("lakegate.core")
+local lakegate = require("lakegate")
+local router = require("lakegate.router")
+local context = require("lakegate.context")
+local lake = require("lakegate.lake")
+
+local type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error =
+      type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error
+local json_decode, json_encode, parse_query, log =
+      core.json_decode, core.json_encode, core.parse_query, core.log
+local is_http_error = lakegate.is_http_error
+local traceback, lower, sub, gsub, concat = debug.traceback, string.lower, string.sub,
+      string.gsub, table.concat
+
+local JSON = "application/json"
+local DETAIL_MT = {__order = {"detail"}}
+
+local App = {}
+App.__index = App
+
+local app = {}
+
+-- ===================== route table =====================
+
+local function split_path(path)
+  local segs = {}
+  for seg in path:gmatch("[^/]+") do segs[#segs + 1] = seg end
+  return segs
+end
+
+--- (called by lakegate.router) Adds a route; returns true or nil, message.
+function App:add_route(method, path, opts, handler, where)
+  local segs = split_path(path)
+  local params, static = {}, true
+  for i, seg in ipairs(segs) do
+    local name = seg:match("^{([%a_][%w_]*)}$")
+    if name then
+      if params[name] then return nil, ("route %s: parameter {%s} appears twice"):format(path, name) end
+      params[name] = i
+      params[#params + 1] = name
+      static = false
+    elseif seg:find("[{}]") then
+      return nil, ("route %s: a parameter must be a whole segment, like /items/{id}"):format(path)
+    end
+  end
+  local pattern = self.patterns[path]
+  if pattern == nil then
+    pattern = {path = path, segs = segs, params = params, static = static, methods = {}, allow = nil}
+    self.patterns[path] = pattern
+    self.pattern_list[#self.pattern_list + 1] = pattern
+  end
+  if pattern.methods[method] then
+    return nil, ("route %s %s is already declared at %s"):format(method, path, pattern.methods[method].where)
+  end
+  local route = {
+    method = method, path = path, opts = opts, handler = handler, where = where,
+    params = params, status = opts.status or 200,
+  }
+  pattern.methods[method] = route
+  self.routes[#self.routes + 1] = route
+  return true
+end
+
+-- Builds the lookup structures once all scripts ran.
+function App:finish()
+  self.static, self.dynamic = {}, {}
+  for _, p in ipairs(self.pattern_list) do
+    local names = {}
+    for m in pairs(p.methods) do names[#names + 1] = m end
+    if p.methods.GET then names[#names + 1] = "HEAD" end
+    table.sort(names)
+    p.allow = concat(names, ", ")
+    if p.static then
+      self.static[p.path] = p
+    else
+      local list = self.dynamic[#p.segs] or {}
+      list[#list + 1] = p
+      self.dynamic[#p.segs] = list
+    end
+  end
+end
+
+-- Returns pattern, captured params (or nil if no route matches the path). The path is
+-- already percent-decoded, as Starlette's scope["path"] is.
+function App:match(path)
+  local p = self.static[path]
+  if p then return p, {} end
+  local segs = split_path(path)
+  local candidates = self.dynamic[#segs]
+  if not candidates then return nil end
+  for _, cand in ipairs(candidates) do
+    local params, ok = {}, true
+    for i, seg in ipairs(cand.segs) do
+      local s = segs[i]
+      if sub(seg, 1, 1) == "{" then
+        params[sub(seg, 2, -2)] = s
+      elseif seg ~= s then
+        ok = false
+        break
+      end
+    end
+    if ok then return cand, params end
+  end
+  return nil
+end
+
+-- ===================== responses =====================
+
+local function has_header(headers, name)
+  if headers == nil then return false end
+  for k in pairs(headers) do
+    if lower(k) == name then return true end
+  end
+  return false
+end
+
+-- Encodes a handler result into status, text, headers.
+local function render(status, value, headers)
+  headers = headers or {}
+  if status == 204 or status == 304 then return status, "", headers end
+  if type(value) == "string" then
+    if not has_header(headers, "content-type") then headers["Content-Type"] = "text/plain; charset=utf-8" end
+    return status, value, headers
+  end
+  local text, err = json_encode(value)
+  if text == nil then error("the response cannot be encoded as JSON: " .. err, 0) end
+  if not has_header(headers, "content-type") then headers["Content-Type"] = JSON end
+  return status, text, headers
+end
+
+-- The answer for an error status: a custom error handler's, else {"detail": detail}.
+function App:error_response(req, status, detail, headers)
+  local custom = self.error_handlers[status]
+  if custom then
+    local ok, st, body, h = xpcall(custom, traceback, req, {status = status, detail = detail, headers = headers})
+    if ok and math.type(st) == "integer" then
+      local ok2, s, text, hs = pcall(render, st, body, h)
+      if ok2 then return s, text, hs end
+      st = text
+    end
+    log("error", ("request %s: error handler for %d failed: %s"):format(req.id, status, tostring(st)))
+    status, detail, headers = 500, "Internal Server Error", nil
+  end
+  return render(status, setmetatable({detail = detail}, DETAIL_MT), headers)
+end
+
+-- ===================== request parts =====================
+
+local function is_json_content_type(ct)
+  if ct == nil or ct == "" then return true end   -- FastAPI treats a missing type as JSON
+  local mt = ct:match("^%s*([^;%s]+)")
+  if mt == nil then return false end
+  mt = lower(mt)
+  return mt == JSON or mt:match("^application/[%w%.%-]+%+json$") ~= nil
+end
+
+-- Query input for a model: the last value of each name, or all values for array fields.
+local function query_input(m, last, all)
+  local input = {}
+  for k, v in pairs(last) do input[k] = v end
+  for _, f in ipairs(m.fields) do
+    if f.type.kind == "array" and all[f.name] then input[f.name] = all[f.name] end
+  end
+  return input
+end
+
+-- Header input for a model: field foo_bar reads header foo-bar.
+local function header_input(m, req)
+  local input, names = {}, {}
+  for _, f in ipairs(m.fields) do
+    local hname = gsub(f.name, "_", "-")
+    names[f.name] = hname
+    input[f.name] = req:header(hname)
+  end
+  return input, names
+end
+
+local function append_all(dst, src)
+  for i = 1, #src do dst[#dst + 1] = src[i] end
+end
+
+-- Validates path, query, headers and body as the route declares them. Returns the body
+-- value, or nil, status, detail when the request must be refused.
+function App:validate_request(route, req, params)
+  local opts, errors = route.opts, {}
+  req.params = params
+  if opts.path then
+    local v, errs = opts.path:validate(params, {"path"})
+    if v then req.params = v else append_all(errors, errs) end
+  end
+  local last, all = parse_query(req.query_string)
+  req.query, req.query_all = last, all
+  if opts.query then
+    local v, errs = opts.query:validate(query_input(opts.query, last, all), {"query"})
+    if v then req.query = v else append_all(errors, errs) end
+  end
+  if opts.headers then
+    local input, names = header_input(opts.headers, req)
+    local v, errs = opts.headers:validate(input, {"header"})
+    if v then
+      req.header_values = v
+    else
+      for _, e in ipairs(errs) do e.loc[2] = names[e.loc[2]] or e.loc[2] end
+      append_all(errors, errs)
+    end
+  end
+  local body
+  if opts.body then
+    local ct = req:header("content-type")
+    if not is_json_content_type(ct) then
+      return nil, 415, ("Unsupported Media Type: expected %s, got %s"):format(JSON, ct)
+    end
+    local text = req.body
+    if text == "" then
+      errors[#errors + 1] = setmetatable({type = "missing", loc = core.array({"body"}), msg = "Field required",
+                                          input = core.null}, {__order = {"type", "loc", "msg", "input"}})
+    else
+      local value, msg, offset = json_decode(text, self.max_json_depth)
+      if value == nil and msg then
+        return nil, 400, core.array({setmetatable({
+          type = "json_invalid", loc = core.array({"body", offset}), msg = "JSON decode error",
+          input = setmetatable({}, {__order = {}}), ctx = {error = msg},
+        }, {__order = {"type", "loc", "msg", "input", "ctx"}})})
+      end
+      local v, errs = opts.body:validate(value, {"body"})
+      if v then body = v else append_all(errors, errs) end
+    end
+  end
+  if #errors > 0 then return nil, 422, core.array(errors) end
+  return body or false
+end
+
+-- ===================== dispatch =====================
+
+local function handler_error(e)
+  if is_http_error(e) then return e end
+  -- The frames below the handler are lakegate's own: keep the route author's part.
+  return (traceback(tostring(e), 2):gsub("\n%s*%[C%]: in function 'xpcall'.*$", ""))
+end
+
+-- Normalizes `body` | `status, body` | `status, body, headers`.
+local function result(route, n, a, b, c)
+  if n >= 2 and math.type(a) == "integer" then return a, b, c end
+  return route.status, a, nil
+end
+
+function App:call_route(route, req, params)
+  local body, status, detail = self:validate_request(route, req, params)
+  if body == nil then return self:error_response(req, status, detail) end
+  if body == false then body = nil end
+  local packed = table.pack(xpcall(route.handler, handler_error, req, body))
+  if not packed[1] then
+    local e = packed[2]
+    if is_http_error(e) then return self:error_response(req, e.status, e.detail, e.headers) end
+    log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, e))
+    return self:error_response(req, 500, "Internal Server Error")
+  end
+  local st, value, headers = result(route, packed.n - 1, packed[2], packed[3], packed[4])
+  if math.type(st) ~= "integer" or st < 100 or st > 599 then
+    log("error", ("request %s: %s %s: handler returned an invalid status %s (%s)")
+      :format(req.id, req.method, req.path, tostring(st), route.where))
+    return self:error_response(req, 500, "Internal Server Error")
+  end
+  if route.opts.response and st < 300 then
+    local v, errs = route.opts.response:validate(value, {"response"})
+    if v == nil then
+      log("error", ("request %s: %s %s: the response does not match model %s: %s")
+        :format(req.id, req.method, req.path, route.opts.response.name, json_encode(errs) or "?"))
+      return self:error_response(req, 500, "Internal Server Error")
+    end
+    value = v
+  end
+  if route.opts.store and st < 300 and body ~= nil then
+    local ok, err = lake.put(route.opts.store, body)
+    if not ok then
+      log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
+      return self:error_response(req, 503, "Storage unavailable, retry later", {["Retry-After"] = "1"})
+    end
+  end
+  return render(st, value, headers)
+end
+
+--- Handles one request: returns status, body text, headers table.
+function App:dispatch(req)
+  local pattern, params = self:match(req.path)
+  if pattern == nil then return self:error_response(req, 404, "Not Found") end
+  local method = req.method
+  local route = pattern.methods[method]
+  if route == nil and method == "HEAD" then route = pattern.methods.GET end
+  if route == nil then
+    return self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
+  end
+  context.request = req
+  local ok, status, text, headers = pcall(self.call_route, self, route, req, params)
+  context.request = nil
+  if not ok then
+    log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
+    return self:error_response(req, 500, "Internal Server Error")
+  end
+  return status, text, headers
+end
+
+-- ===================== loading =====================
+
+--- Creates an empty app.
+-- @tparam[opt] table options `max_json_depth`
+function app.new(options)
+  options = options or {}
+  local a = setmetatable({
+    routes = {}, patterns = {}, pattern_list = {}, error_handlers = {},
+    max_json_depth = options.max_json_depth or core.max_json_depth,
+  }, App)
+  a.handle = function(req) return a:dispatch(req) end
+  return a
+end
+
+local function is_route_script(name)
+  return name:match("%.lua$") and not name:match("_spec%.lua$")
+end
+
+--- Loads every route script (`*.lua`, not `*_spec.lua`) of `dir`, in name order.
+-- @return the app, or nil and a message that starts with file:line
+function app.load(dir, options)
+  local names, err = core.list_dir(dir)
+  if names == nil then return nil, "cannot read the routes directory " .. err end
+  local a = app.new(options)
+  router.set_loading_app(a)
+  for _, name in ipairs(names) do
+    if is_route_script(name) then
+      local path = dir .. "/" .. name
+      local chunk, lerr = loadfile(path)
+      if chunk == nil then
+        router.set_loading_app(nil)
+        return nil, lerr
+      end
+      local ok, rerr = xpcall(chunk, traceback)
+      if not ok then
+        router.set_loading_app(nil)
+        return nil, rerr
+      end
+    end
+  end
+  router.set_loading_app(nil)
+  a:finish()
+  return a
+end
+
+return app

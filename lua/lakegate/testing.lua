@@ -1,0 +1,150 @@
+--- An in-process test client for route specs, as FastAPI's TestClient: it loads the
+-- routes with the same loader the server uses and calls them without a socket. The lake
+-- goes to a fresh temporary directory that the spec can read back.
+-- @module lakegate.testing
+-- @usage
+-- local client = require("lakegate.testing").client("routes")
+-- local status, body, headers = client:post("/unicorn", {name = "honey", rainbow = true})
+-- assert.equal(201, status)
+-- local records = client:lake_records("unicorns")
+local core = require("lakegate.core")
+local app = require("lakegate.app")
+local lake = require("lakegate.lake")
+
+local type, pairs, ipairs, setmetatable, error, tostring = type, pairs, ipairs, setmetatable, error, tostring
+local lower = string.lower
+
+local testing = {}
+
+local Client = {}
+Client.__index = Client
+
+-- Requests made by the client look like the server's request objects.
+local Request = {}
+Request.__index = Request
+function Request:header(name)
+  return self.headers[lower(name)]
+end
+
+local function temp_dir()
+  local path = os.tmpname()   -- creates an empty file: take its unique name for a directory
+  os.remove(path)
+  return path .. ".lake"
+end
+
+--- Loads the routes of `dir` and returns a client.
+-- @tparam string dir the routes directory
+-- @tparam[opt] table opts `lake_dir` (default: a new temporary directory), `max_json_depth`
+function testing.client(dir, opts)
+  opts = opts or {}
+  local lake_dir = opts.lake_dir or temp_dir()
+  local w, err = lake.open{root = lake_dir}
+  if not w then error(err, 2) end
+  lake.use(w)
+  local a, lerr = app.load(dir, opts)
+  if not a then error(lerr, 2) end
+  return setmetatable({app = a, lake_dir = lake_dir, writer = w}, Client)
+end
+
+local function encode_query(query)
+  if type(query) == "string" then return query end
+  local parts = {}
+  for k, v in pairs(query) do
+    local function esc(s) return (tostring(s):gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end)) end
+    if type(v) == "table" then
+      for _, x in ipairs(v) do parts[#parts + 1] = esc(k) .. "=" .. esc(x) end
+    else
+      parts[#parts + 1] = esc(k) .. "=" .. esc(v)
+    end
+  end
+  table.sort(parts)
+  return table.concat(parts, "&")
+end
+
+--- Sends a request.
+-- @tparam string method
+-- @tparam string path may include "?query"
+-- @tparam[opt] table opts `json` (a value sent as JSON), `body` (raw text), `headers`, `query`
+-- @return status, body (decoded JSON when the answer is JSON, else text), headers (lowercase names)
+function Client:request(method, path, opts)
+  opts = opts or {}
+  local headers = {}
+  for k, v in pairs(opts.headers or {}) do headers[lower(k)] = v end
+  local body = opts.body or ""
+  if opts.json ~= nil then
+    local text, err = core.json_encode(opts.json)
+    if text == nil then error("request body cannot be encoded: " .. err, 2) end
+    body = text
+    headers["content-type"] = headers["content-type"] or "application/json"
+  end
+  local p, qs = path:match("^([^?]*)%??(.*)$")
+  p = core.url_decode(p) or p   -- the server sees the decoded path too
+  if opts.query then qs = encode_query(opts.query) end
+  local req = setmetatable({
+    method = method, path = p, query_string = qs, headers = headers, body = body,
+    id = headers["x-request-id"] or core.random_id(), client = "testclient",
+  }, Request)
+  local status, text, rheaders = self.app.handle(req)
+  local out = {}
+  for k, v in pairs(rheaders or {}) do out[lower(k)] = v end
+  local value = text
+  if (out["content-type"] or ""):match("^application/[%w%.%-+]*json") and text ~= "" then
+    value = core.json_decode(text)
+  end
+  return status, value, out
+end
+
+--- GET path. @return status, body, headers
+function Client:get(path, opts) return self:request("GET", path, opts) end
+--- DELETE path.
+function Client:delete(path, opts) return self:request("DELETE", path, opts) end
+
+local function with_body(self, method, path, body, opts)
+  opts = opts or {}
+  if type(body) == "string" then opts.body = body elseif body ~= nil then opts.json = body end
+  return self:request(method, path, opts)
+end
+
+--- POST `body` (a table is sent as JSON, a string as is). @return status, body, headers
+function Client:post(path, body, opts) return with_body(self, "POST", path, body, opts) end
+--- PUT `body`.
+function Client:put(path, body, opts) return with_body(self, "PUT", path, body, opts) end
+--- PATCH `body`.
+function Client:patch(path, body, opts) return with_body(self, "PATCH", path, body, opts) end
+
+local function walk(dir, files)
+  local names = core.list_dir(dir)
+  if names == nil then
+    files[#files + 1] = dir
+    return files
+  end
+  for _, name in ipairs(names) do walk(dir .. "/" .. name, files) end
+  return files
+end
+
+--- Every file under a lake table, as paths relative to the lake root, sorted.
+function Client:lake_files(table_name)
+  local root = self.lake_dir .. "/" .. table_name
+  if core.list_dir(root) == nil then return {} end
+  local files = walk(root, {})
+  for i, f in ipairs(files) do files[i] = f:sub(#self.lake_dir + 2) end
+  return files
+end
+
+--- Every record stored in a lake table, decoded, in file order.
+function Client:lake_records(table_name)
+  local records = {}
+  for _, rel in ipairs(self:lake_files(table_name)) do
+    local f = assert(io.open(self.lake_dir .. "/" .. rel, "rb"))
+    for line in f:lines() do records[#records + 1] = assert(core.json_decode(line)) end
+    f:close()
+  end
+  return records
+end
+
+--- Closes the client's lake writer.
+function Client:close()
+  self.writer:close()
+end
+
+return testing

@@ -1,0 +1,35 @@
+/* Settings: every setting has one name in three places -- flag --x-y, environment
+ * LAKEGATE_X_Y, key x_y in lakegate.lua -- and flags win over the environment, which wins
+ * over the file, which wins over the built-in default. */
+#ifndef LG_CONFIG_H
+#define LG_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct lg_config {
+  char *listen;            /* "HOST:PORT" (civetweb listening_ports syntax also accepted) */
+  char *routes;            /* directory of route scripts */
+  char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
+  char *spool;             /* spool directory */
+  char *log_level;         /* error|warn|info|debug */
+  long threads;            /* worker threads = concurrent connections served */
+  long max_body_size;      /* bytes; larger bodies get 413 */
+  long max_json_depth;     /* nesting limit of request bodies */
+  long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
+  long request_timeout_ms;     /* a request (headers + body) must arrive within this */
+  char *config;            /* the config file that was read, or NULL */
+} lg_config;
+
+/* Fills cfg from defaults, then the config file (--config / LAKEGATE_CONFIG, or
+ * ./lakegate.lua if it exists), then the environment, then the flags in argv.
+ * argv holds only options (the subcommand was removed by the caller); arguments that are
+ * not options are returned through positional[] (at most max_positional, count in *npos).
+ * Returns 0, or -1 with a message in err. The strings in cfg are owned by cfg:
+ * release them with lg_config_free. */
+int lg_config_load(lg_config *cfg, int argc, char **argv, const char **positional,
+                   int max_positional, int *npos, char *err, size_t errlen);
+void lg_config_free(lg_config *cfg);
+/* Writes the option list (for --help) to stdout. */
+void lg_config_print_help(void);
+
+#endif

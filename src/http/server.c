@@ -1,0 +1,310 @@
+/* civetweb glue (see server.h): per-thread workers, body limits, the call into Lua and
+ * the one-write response. */
+#define LOG_TAG "http"
+#include "http/server.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/common.h"
+#include "util/log.h"
+#include "util/random.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <civetweb.h>
+#include <lauxlib.h>
+
+struct lg_server {
+  struct mg_context *ctx;
+  lg_server_options opt;   /* copied; its strings belong to the caller */
+  atomic_int in_flight;    /* requests being handled */
+  atomic_int stopping;     /* set once by lg_server_stop: new requests get 503 */
+};
+
+/* Per worker thread (civetweb init_thread/exit_thread). */
+typedef struct worker {
+  lg_vm *vm;     /* created on the thread's first request (NULL before) */
+  lg_buf body;   /* request body */
+  lg_buf out;    /* response being assembled */
+} worker;
+
+/* Buffers above this size are released after the request instead of kept for reuse. */
+#define KEEP_BUFFER_MAX (256 * 1024)
+
+/* ===================== request body ===================== */
+
+static int wants_keep_alive(struct mg_connection *conn, const struct mg_request_info *ri) {
+  const char *c = mg_get_header(conn, "Connection");
+  if (strcmp(ri->http_version, "1.1") == 0) return !(c && strcasestr(c, "close"));
+  return c && strcasestr(c, "keep-alive");
+}
+
+static int is_chunked(struct mg_connection *conn) {
+  const char *te = mg_get_header(conn, "Transfer-Encoding");
+  return te && strcasestr(te, "chunked");
+}
+
+/* Reads the whole body into b. Returns 0, or the HTTP status to answer with (413 too
+ * large, 408 too slow, 400 broken framing). */
+static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, long max,
+                     lg_buf *b) {
+  long long cl = ri->content_length;
+  int chunked = is_chunked(conn);
+  if (cl < 0 && !chunked) return 0;
+  if (cl > max) return 413;
+  const char *expect = mg_get_header(conn, "Expect");
+  if (expect && strcasecmp(expect, "100-continue") == 0)
+    mg_write(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);   /* civetweb does this only for CGI */
+  for (;;) {
+    if (!chunked && b->len == (size_t)cl) return 0;
+    size_t room = chunked ? 16384 : (size_t)cl - b->len;
+    if (lg_buf_reserve(b, room) != LG_OK) return 413;
+    int n = mg_read(conn, b->data + b->len, room);
+    if (n < 0) return 400;
+    if (n == 0) return chunked ? 0 : 408;   /* a plain body ends only at Content-Length */
+    b->len += (size_t)n;
+    b->data[b->len] = '\0';
+    if ((long long)b->len > max) return 413;
+  }
+}
+
+/* ===================== Lua ===================== */
+
+static int ensure_vm(lg_server *srv, worker *w) {
+  if (w->vm) return LG_OK;
+  char err[1024];
+  w->vm = lg_vm_new(&srv->opt.vm, err, sizeof err);
+  if (w->vm == NULL) {
+    lg_error("worker cannot load the routes: %s", err);
+    return LG_ERR;
+  }
+  return LG_OK;
+}
+
+/* Copies the headers table at idx into the response. Returns LG_ERR on a bad header. */
+static int add_lua_headers(lua_State *L, int idx, lg_buf *out) {
+  if (lua_isnoneornil(L, idx)) return LG_OK;
+  if (!lua_istable(L, idx)) return LG_ERR;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    size_t nlen, vlen;
+    if (lua_type(L, -2) != LUA_TSTRING || !(lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)) {
+      lua_pop(L, 2);
+      return LG_ERR;
+    }
+    const char *name = lua_tolstring(L, -2, &nlen);
+    const char *value = lua_tolstring(L, -1, &vlen);   /* a number is converted in place */
+    if (strcasecmp(name, "content-length") != 0 && strcasecmp(name, "connection") != 0 &&
+        lg_response_header(out, name, nlen, value, vlen) != LG_OK) {
+      lua_pop(L, 2);
+      return LG_ERR;
+    }
+    lua_pop(L, 1);
+  }
+  return LG_OK;
+}
+
+/* Calls the app's handler and assembles its answer in w->out. Returns the status. */
+static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
+  lua_State *L = lg_vm_state(w->vm);
+  lua_settop(L, 0);
+  lg_req_push(L, r);                 /* 1: req */
+  lg_vm_push_handler(w->vm);
+  lua_pushvalue(L, 1);
+  int status = 500;
+  if (lg_lua_pcall(L, 1, 3) != LUA_OK) {   /* req status body headers | req msg */
+    lg_error("request %s: %s", r->id, lua_tostring(L, -1));
+    goto fail;
+  }
+  int isnum;
+  lua_Integer st = lua_tointegerx(L, 2, &isnum);
+  size_t blen;
+  const char *body = lua_tolstring(L, 3, &blen);
+  if (!isnum || st < 200 || st > 599 || body == NULL) {
+    lg_error("request %s: the app handler returned %s, %s (want status, body)", r->id,
+             luaL_typename(L, 2), luaL_typename(L, 3));
+    goto fail;
+  }
+  status = (int)st;
+  if (lg_response_begin(&w->out, status) != LG_OK ||
+      lg_response_header(&w->out, "X-Request-Id", 12, r->id, strlen(r->id)) != LG_OK)
+    goto fail;
+  if (add_lua_headers(L, 4, &w->out) != LG_OK) {
+    lg_error("request %s: invalid response header from the app", r->id);
+    goto fail;
+  }
+  if (lg_response_end(&w->out, body, blen, keep_alive, send_body) != LG_OK) goto fail;
+  lg_req_finish(L, 1);
+  lua_settop(L, 0);
+  return status;
+fail:
+  lg_req_finish(L, 1);
+  lua_settop(L, 0);
+  lg_response_error(&w->out, 500, "Internal Server Error", r->id, keep_alive, send_body);
+  return 500;
+}
+
+/* ===================== civetweb callbacks ===================== */
+
+/* X-Request-Id from the client is kept if it is short printable ASCII. */
+static const char *request_id(struct mg_connection *conn, char generated[33]) {
+  const char *id = mg_get_header(conn, "X-Request-Id");
+  if (id) {
+    size_t n = 0;
+    while (id[n] > 32 && id[n] < 127 && id[n] != '"' && id[n] != '\\' && n <= 128) n++;
+    if (n > 0 && n <= 128 && id[n] == '\0') return id;
+  }
+  lg_random_id(generated);
+  return generated;
+}
+
+static int send_out(struct mg_connection *conn, worker *w, int status) {
+  mg_write(conn, w->out.data, w->out.len);
+  if (w->out.cap > KEEP_BUFFER_MAX) lg_buf_free(&w->out);
+  if (w->body.cap > KEEP_BUFFER_MAX) lg_buf_free(&w->body);
+  return status;   /* > 0: civetweb sends nothing more */
+}
+
+static int serve_request(lg_server *srv, struct mg_connection *conn) {
+  worker *w = mg_get_thread_pointer(conn);
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  char generated[33];
+  const char *id = request_id(conn, generated);
+  int send_body = strcmp(ri->request_method, "HEAD") != 0;
+  int keep_alive = wants_keep_alive(conn, ri);
+
+  const char *uri = ri->local_uri_raw ? ri->local_uri_raw : "/";
+  if (strcmp(uri, "/healthz") == 0) {
+    static const char ok[] = "{\"status\":\"ok\"}";
+    lg_response_begin(&w->out, 200);
+    lg_response_header(&w->out, "Content-Type", 12, "application/json", 16);
+    lg_response_end(&w->out, ok, sizeof ok - 1, keep_alive, send_body);
+    return send_out(conn, w, 200);
+  }
+
+  lg_buf_reset(&w->body);
+  int bad = read_body(conn, ri, srv->opt.max_body_size, &w->body);
+  if (bad) {
+    /* Whatever is left of the body must not be read as the next request. */
+    mg_disable_connection_keep_alive(conn);
+    const char *detail = bad == 413 ? "Request body too large"
+                       : bad == 408 ? "Request body not received in time"
+                                    : "Malformed request body framing";
+    lg_response_error(&w->out, bad, detail, id, 0, send_body);
+    return send_out(conn, w, bad);
+  }
+  if (ensure_vm(srv, w) != LG_OK) {
+    lg_response_error(&w->out, 500, "Internal Server Error", id, keep_alive, send_body);
+    return send_out(conn, w, 500);
+  }
+  lg_req r = {
+    .conn = conn, .ri = ri, .method = ri->request_method, .path = uri, .path_len = strlen(uri),
+    .body = w->body.data, .body_len = w->body.len, .id = id,
+  };
+  int status = call_lua(w, &r, keep_alive, send_body);
+  if (!keep_alive) mg_disable_connection_keep_alive(conn);
+  return send_out(conn, w, status);
+}
+
+/* Counts the request in flight around serve_request. lg_server_stop sets `stopping` and then
+ * waits for in_flight to reach 0; with both sides sequentially consistent, a request either
+ * sees `stopping` and does no work, or is counted and waited for -- so civetweb is never
+ * stopped under a request whose response is still to be written. */
+static int handle_request(struct mg_connection *conn, void *cbdata) {
+  lg_server *srv = cbdata;
+  atomic_fetch_add(&srv->in_flight, 1);
+  int status;
+  if (atomic_load(&srv->stopping)) {
+    worker *w = mg_get_thread_pointer(conn);
+    mg_disable_connection_keep_alive(conn);
+    lg_response_error(&w->out, 503, "Server is shutting down", NULL, 0, 1);
+    status = send_out(conn, w, 503);
+  } else {
+    status = serve_request(srv, conn);
+  }
+  atomic_fetch_sub(&srv->in_flight, 1);
+  return status;
+}
+
+static void *init_thread(const struct mg_context *ctx, int thread_type) {
+  if (thread_type != 1) return NULL;   /* 1 = worker; only workers handle requests */
+  worker *w = calloc(1, sizeof *w);
+  if (w == NULL) lg_error("out of memory creating a worker");
+  return w;
+}
+
+static void exit_thread(const struct mg_context *ctx, int thread_type, void *ptr) {
+  worker *w = ptr;
+  if (thread_type != 1 || w == NULL) return;
+  lg_vm_close(w->vm);
+  lg_buf_free(&w->body);
+  lg_buf_free(&w->out);
+  free(w);
+}
+
+static int log_message(const struct mg_connection *conn, const char *message) {
+  lg_warn("civetweb: %s", message);
+  return 1;
+}
+
+/* ===================== start / stop ===================== */
+
+lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errlen) {
+  lg_server *srv = calloc(1, sizeof *srv);
+  if (srv == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  srv->opt = *opt;
+  char threads[24], keep_alive[24], request_timeout[24];
+  snprintf(threads, sizeof threads, "%ld", opt->threads);
+  snprintf(keep_alive, sizeof keep_alive, "%ld", opt->keep_alive_timeout_ms);
+  snprintf(request_timeout, sizeof request_timeout, "%ld", opt->request_timeout_ms);
+  const char *options[] = {
+    "listening_ports", opt->listen,
+    "num_threads", threads,
+    "enable_keep_alive", "yes",
+    "keep_alive_timeout_ms", keep_alive,
+    "request_timeout_ms", request_timeout,
+    "tcp_nodelay", "1",
+    "listen_backlog", "1024",
+    "connection_queue", "256",
+    NULL,
+  };
+  struct mg_callbacks callbacks = {0};
+  callbacks.init_thread = init_thread;
+  callbacks.exit_thread = exit_thread;
+  callbacks.log_message = log_message;
+  struct mg_init_data init = {&callbacks, srv, options};
+  unsigned code = 0;
+  char text[256] = "";
+  struct mg_error_data error = {&code, text, sizeof text};
+  srv->ctx = mg_start2(&init, &error);
+  if (srv->ctx == NULL) {
+    snprintf(err, errlen, "http: cannot listen on %s: %s", opt->listen, text[0] ? text : "mg_start failed");
+    free(srv);
+    return NULL;
+  }
+  mg_set_request_handler(srv->ctx, "/", handle_request, srv);
+  return srv;
+}
+
+void lg_server_stop(lg_server *srv) {
+  if (srv == NULL) return;
+  /* civetweb stops writing as soon as mg_stop starts, so let running handlers answer first. */
+  atomic_store(&srv->stopping, 1);
+  int64_t deadline = lg_clock_monotonic_ms() + srv->opt.request_timeout_ms;
+  while (atomic_load(&srv->in_flight) > 0 && lg_clock_monotonic_ms() < deadline) {
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  if (atomic_load(&srv->in_flight) > 0) lg_warn("stopping with requests still in flight");
+  mg_stop(srv->ctx);   /* closes idle connections; exit_thread frees the workers */
+  free(srv);
+}

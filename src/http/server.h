@@ -1,0 +1,29 @@
+/* The HTTP host: civetweb worker threads, each with its own Lua VM, turning requests into
+ * calls of the app's Lua handler. */
+#ifndef LG_HTTP_SERVER_H
+#define LG_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "lua/vm.h"
+
+typedef struct lg_server_options {
+  const char *listen;           /* "HOST:PORT" */
+  long threads;                 /* worker threads = connections served at once */
+  long max_body_size;           /* larger bodies get 413 */
+  long keep_alive_timeout_ms;   /* idle keep-alive connections are closed after this */
+  long request_timeout_ms;      /* time to receive a request's headers, and each body read */
+  lg_vm_options vm;             /* how each worker builds its VM (strings must outlive the server) */
+} lg_server_options;
+
+typedef struct lg_server lg_server;
+
+/* Starts listening and serving. Returns NULL with a message in err on failure.
+ * Stop and free with lg_server_stop. */
+lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errlen);
+
+/* Stops accepting, waits for in-flight requests to finish, closes every worker's VM.
+ * Accepts NULL. */
+void lg_server_stop(lg_server *srv);
+
+#endif

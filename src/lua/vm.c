@@ -1,0 +1,114 @@
+/* The Lua host (see vm.h): state creation, preloading, protected calls. */
+#define LOG_TAG "lua"
+#include "lua/vm.h"
+#include "lua/modules.h"
+#include "util/common.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+struct lg_vm {
+  lua_State *L;
+  int handler_ref;   /* registry ref of app.handle */
+};
+
+static int msghandler(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int lg_lua_pcall(lua_State *L, int nargs, int nresults) {
+  int base = lua_gettop(L) - nargs;   /* function index */
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, base);
+  int status = lua_pcall(L, nargs, nresults, base);
+  lua_remove(L, base);
+  return status;
+}
+
+/* package.path: the runtime library first, then the routes folder, then the system's. */
+static void set_paths(lua_State *L, const lg_vm_options *opt) {
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "path");
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua;%s", opt->lua_dir, opt->lua_dir,
+                  opt->routes_dir, lua_tostring(L, -1));
+  lua_setfield(L, -3, "path");   /* package.path = ours .. system */
+  lua_pop(L, 2);
+}
+
+/* Runs require("lakegate.app").load(routes_dir, options) and keeps app.handle. */
+static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "lakegate.app");
+  if (lg_lua_pcall(L, 1, 1) != LUA_OK) {
+    snprintf(err, errlen, "cannot load the runtime library from %s: %s", opt->lua_dir,
+             lua_tostring(L, -1));
+    return LG_ERR;
+  }
+  lua_getfield(L, -1, "load");
+  lua_pushstring(L, opt->routes_dir);
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, opt->max_json_depth);
+  lua_setfield(L, -2, "max_json_depth");
+  if (lg_lua_pcall(L, 2, 2) != LUA_OK) {
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    return LG_ERR;
+  }
+  if (lua_isnil(L, -2)) {   /* app, message */
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    return LG_ERR;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "handle");
+  if (!lua_isfunction(L, -1)) {
+    snprintf(err, errlen, "lakegate.app.load returned an app without a handle function");
+    return LG_ERR;
+  }
+  vm->handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_settop(L, 0);
+  return LG_OK;
+}
+
+lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
+  lg_vm *vm = calloc(1, sizeof *vm);
+  if (vm == NULL || (vm->L = luaL_newstate()) == NULL) {
+    free(vm);
+    snprintf(err, errlen, "out of memory creating a Lua state");
+    return NULL;
+  }
+  vm->handler_ref = LUA_NOREF;
+  luaL_openlibs(vm->L);
+  lg_lua_preload_modules(vm->L);
+  if (opt->lake) lg_lua_set_host_lake(vm->L, opt->lake);
+  set_paths(vm->L, opt);
+  if (load_app(vm, opt, err, errlen) != LG_OK) {
+    lg_vm_close(vm);
+    return NULL;
+  }
+  return vm;
+}
+
+lua_State *lg_vm_state(lg_vm *vm) {
+  return vm->L;
+}
+
+void lg_vm_push_handler(lg_vm *vm) {
+  lua_rawgeti(vm->L, LUA_REGISTRYINDEX, vm->handler_ref);
+}
+
+void lg_vm_close(lg_vm *vm) {
+  if (vm == NULL) return;
+  if (vm->L) lua_close(vm->L);
+  free(vm);
+}

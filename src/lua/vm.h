@@ -1,0 +1,37 @@
+/* The Lua host: one lua_State per worker thread, with the runtime library (lua/) and the
+ * operator's routes loaded. C calls Lua only through this file's functions. */
+#ifndef LG_VM_H
+#define LG_VM_H
+
+#include <stddef.h>
+#include <lua.h>
+
+#include "lake/lake.h"
+
+typedef struct lg_vm_options {
+  const char *lua_dir;      /* the runtime library (directory holding lakegate/) */
+  const char *routes_dir;   /* the operator's route scripts */
+  lg_lake *lake;            /* lake for lake.put, or NULL (lakegate check) */
+  long max_json_depth;      /* nesting limit for request bodies */
+} lg_vm_options;
+
+typedef struct lg_vm lg_vm;
+
+/* Creates a state, loads the runtime library and every route script, and checks them.
+ * Returns NULL with a message naming file:line in err if any script fails.
+ * Release with lg_vm_close. */
+lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen);
+
+lua_State *lg_vm_state(lg_vm *vm);
+
+/* Pushes the app's request handler: function(req) -> status, body, headers. */
+void lg_vm_push_handler(lg_vm *vm);
+
+/* lua_pcall with a traceback handler slotted under the function. On error the message
+ * (with traceback) is left on the stack, as lua_pcall does. */
+int lg_lua_pcall(lua_State *L, int nargs, int nresults);
+
+/* Closes the state. Accepts NULL. */
+void lg_vm_close(lg_vm *vm);
+
+#endif

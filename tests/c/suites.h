@@ -1,0 +1,5 @@
+/* The C test suites, one per module: SUITE(x) expects x_tests[] in test_x.c. */
+SUITE(buf)
+SUITE(json)
+SUITE(lake)
+SUITE(utf8)

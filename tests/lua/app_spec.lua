@@ -1,0 +1,240 @@
+-- Specs for lakegate.app and lakegate.router: matching, parameters, bodies, errors,
+-- handler results and storage, through the in-process test client.
+local testing = require("lakegate.testing")
+local app = require("lakegate.app")
+
+local FIXTURES = "tests/lua/fixtures"
+
+describe("app", function()
+  local client
+
+  lazy_setup(function()
+    client = testing.client(FIXTURES .. "/app")
+  end)
+
+  lazy_teardown(function()
+    client:close()
+  end)
+
+  describe("routing", function()
+    it("answers 404 for an unknown path", function()
+      local status, body = client:get("/nope")
+      assert.equal(404, status)
+      assert.same({detail = "Not Found"}, body)
+    end)
+
+    it("answers 405 with Allow for a wrong method", function()
+      local status, body, headers = client:request("PATCH", "/items")
+      assert.equal(405, status)
+      assert.same({detail = "Method Not Allowed"}, body)
+      assert.equal("GET, HEAD, POST", headers["allow"])
+    end)
+
+    it("matches path parameters and decodes them", function()
+      local status, body = client:get("/files/a%20b")
+      assert.equal(200, status)
+      assert.same({name = "a b"}, body)
+    end)
+
+    it("answers HEAD like GET", function()
+      local status = client:request("HEAD", "/items/3")
+      assert.equal(200, status)
+    end)
+  end)
+
+  describe("parameters", function()
+    it("validates and coerces path parameters", function()
+      local status, body = client:get("/items/42")
+      assert.equal(200, status)
+      assert.same({id = 42}, body)
+      assert.equal("integer", math.type(body.id))
+    end)
+
+    it("reports path errors at loc path", function()
+      local status, body = client:get("/items/abc")
+      assert.equal(422, status)
+      assert.same({"path", "id"}, body.detail[1].loc)
+      assert.equal("int_parsing", body.detail[1].type)
+    end)
+
+    it("validates query parameters with defaults and repeated keys", function()
+      local status, body = client:get("/items?limit=5&tag=a&tag=b")
+      assert.equal(200, status)
+      assert.same({limit = 5, tag = {"a", "b"}}, body)
+      status, body = client:get("/items")
+      assert.same({limit = 10, tag = {}}, body)
+    end)
+
+    it("reports query errors at loc query", function()
+      local status, body = client:get("/items?limit=500")
+      assert.equal(422, status)
+      assert.same({"query", "limit"}, body.detail[1].loc)
+      assert.equal("less_than_equal", body.detail[1].type)
+    end)
+
+    it("validates headers, named with hyphens", function()
+      local status, body = client:get("/secure", {headers = {["X-Token"] = "secret"}})
+      assert.equal(200, status)
+      assert.same({token = "secret"}, body)
+      status, body = client:get("/secure")
+      assert.equal(422, status)
+      assert.same({"header", "x-token"}, body.detail[1].loc)
+      assert.equal("missing", body.detail[1].type)
+    end)
+  end)
+
+  describe("bodies", function()
+    it("stores a valid body and answers with the route's status", function()
+      local status, body = client:post("/items", {name = "pen", price = 2})
+      assert.equal(201, status)
+      assert.same({name = "pen", price = 2.0}, body)
+      local records = client:lake_records("items")
+      assert.equal(1, #records)
+      assert.equal("pen", records[1].name)
+      assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d+Z$", records[1]._ingested_at)
+      assert.equal("string", type(records[1]._request_id))
+    end)
+
+    it("writes the request id of the request into the lake", function()
+      client:post("/items", {name = "id-check", price = 1}, {headers = {["X-Request-Id"] = "req-123"}})
+      local found
+      for _, r in ipairs(client:lake_records("items")) do
+        if r.name == "id-check" then found = r end
+      end
+      assert.equal("req-123", found._request_id)
+    end)
+
+    it("answers 422 with every error and stores nothing", function()
+      local before = #client:lake_records("items")
+      local status, body = client:post("/items", {name = "", price = -1, color = "x"})
+      assert.equal(422, status)
+      assert.equal(3, #body.detail)
+      assert.same({"string_too_short", "greater_than", "extra_forbidden"},
+                  {body.detail[1].type, body.detail[2].type, body.detail[3].type})
+      assert.equal(before, #client:lake_records("items"))
+    end)
+
+    it("answers 400 json_invalid with the byte offset for malformed JSON", function()
+      local status, body = client:post("/items", '{"name":', {headers = {["Content-Type"] = "application/json"}})
+      assert.equal(400, status)
+      assert.same({{type = "json_invalid", loc = {"body", 8}, msg = "JSON decode error", input = {},
+                    ctx = {error = "Expecting value"}}}, body.detail)
+    end)
+
+    it("refuses NaN, trailing commas and deep nesting with 400", function()
+      assert.equal(400, (client:post("/items", '{"name":NaN}')))
+      assert.equal(400, (client:post("/items", '{"name":"a",}')))
+      assert.equal(400, (client:post("/items", string.rep("[", 600) .. string.rep("]", 600))))
+    end)
+
+    it("reports a missing body as missing at loc body", function()
+      local status, body = client:post("/items", "")
+      assert.equal(422, status)
+      assert.same({{type = "missing", loc = {"body"}, msg = "Field required", input = require("lakegate").null}},
+                  body.detail)
+    end)
+
+    it("treats JSON content types as JSON and refuses others with 415", function()
+      local item = '{"name":"a","price":1}'
+      assert.equal(201, (client:post("/items", item)))
+      assert.equal(201, (client:post("/items", item, {headers = {["Content-Type"] = "application/json; charset=utf-8"}})))
+      assert.equal(201, (client:post("/items", item, {headers = {["Content-Type"] = "application/merge-patch+json"}})))
+      local status, body = client:post("/items", item, {headers = {["Content-Type"] = "text/plain"}})
+      assert.equal(415, status)
+      assert.matches("text/plain", body.detail)
+    end)
+
+    it("rejects a JSON array body with model_attributes_type", function()
+      local status, body = client:post("/items", "[1]")
+      assert.equal(422, status)
+      assert.equal("model_attributes_type", body.detail[1].type)
+      assert.same({"body"}, body.detail[1].loc)
+    end)
+
+    it("combines path and body errors", function()
+      local status, body = client:put("/items/0", {name = ""})
+      assert.equal(422, status)
+      assert.same({"path", "id"}, body.detail[1].loc)
+      assert.same({"body", "name"}, body.detail[2].loc)
+    end)
+  end)
+
+  describe("results", function()
+    it("takes status, body and headers from the handler", function()
+      local status, body, headers = client:put("/items/7", {name = "x", price = 1})
+      assert.equal(200, status)
+      assert.same({id = 7, name = "x"}, body)
+      assert.equal("yes", headers["x-updated"])
+    end)
+
+    it("sends strings as text/plain", function()
+      local status, body, headers = client:get("/text")
+      assert.equal(200, status)
+      assert.equal("plain text", body)
+      assert.equal("text/plain; charset=utf-8", headers["content-type"])
+    end)
+
+    it("sends 204 without a body", function()
+      local status, body = client:delete("/items/3")
+      assert.equal(204, status)
+      assert.equal("", body)
+    end)
+
+    it("filters the answer through the response model", function()
+      local status, body = client:get("/public")
+      assert.equal(200, status)
+      assert.same({name = "shown"}, body)
+    end)
+
+    it("answers 500 when the answer does not match the response model", function()
+      assert.equal(500, (client:get("/bad-response")))
+    end)
+  end)
+
+  describe("errors", function()
+    it("turns http_error into its status, detail and headers", function()
+      local status, body, headers = client:get("/items/404")
+      assert.equal(404, status)
+      assert.same({detail = "Item not found"}, body)
+      assert.equal("none", headers["x-reason"])
+    end)
+
+    it("answers 500 for a Lua error in a handler", function()
+      local status, body = client:get("/boom")
+      assert.equal(500, status)
+      assert.same({detail = "Internal Server Error"}, body)
+    end)
+
+    it("uses a registered error handler", function()
+      local status, body = client:get("/teapot")
+      assert.equal(418, status)
+      assert.same({teapot = true, reason = "short and stout"}, body)
+    end)
+  end)
+
+  describe("loading", function()
+    it("names the file and line of a syntax error", function()
+      local a, err = app.load(FIXTURES .. "/broken_syntax")
+      assert.is_nil(a)
+      assert.matches("broken_syntax/bad.lua:5:", err)
+    end)
+
+    it("names the file and line of an error raised while loading", function()
+      local a, err = app.load(FIXTURES .. "/broken_runtime")
+      assert.is_nil(a)
+      assert.matches("broken_runtime/bad.lua:4: model.string: unknown option 'min_lenght'", err)
+    end)
+
+    it("reports a missing routes directory", function()
+      local a, err = app.load(FIXTURES .. "/does-not-exist")
+      assert.is_nil(a)
+      assert.matches("cannot read the routes directory", err)
+    end)
+
+    it("refuses to declare routes outside loading", function()
+      local router = require("lakegate.router")
+      assert.has_error(function() router.get("/x", function() end) end,
+                       nil)
+    end)
+  end)
+end)
