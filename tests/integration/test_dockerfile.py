@@ -107,6 +107,13 @@ class DockerfileTest(unittest.TestCase):
         cls.runtime = cls.stages[-1]
         cls.env = cls.runtime.env()
         cls.ignore = dockerfile.ignore_patterns(read(".dockerignore"))
+        # A real `cmake --install` of the build under test, to check the image's paths in.
+        tmp = tempfile.TemporaryDirectory(prefix="lakegate-docker-")
+        cls.addClassCleanup(tmp.cleanup)
+        cls.tree = os.path.join(tmp.name, "prefix")
+        result = install(cls.tree)
+        if result.returncode != 0:
+            raise AssertionError("cmake --install failed (%d):\n%s" % (result.returncode, result.stdout))
 
     # ----- lint -----
 
@@ -194,14 +201,6 @@ class DockerfileTest(unittest.TestCase):
         self.assertEqual(build_dir, inst[0][2], "cmake --install installs what scripts/build built")
         return inst[0][inst[0].index("--prefix") + 1]
 
-    def installed_tree(self):
-        tmp = tempfile.TemporaryDirectory(prefix="lakegate-docker-")
-        self.addCleanup(tmp.cleanup)
-        tree = os.path.join(tmp.name, "prefix")
-        result = install(tree)
-        self.assertEqual(0, result.returncode, "cmake --install:\n%s" % result.stdout)
-        return tree
-
     def runtime_copies(self):
         """[(source in the build stage, destination)] of the runtime stage's COPY --from."""
         out = []
@@ -215,7 +214,7 @@ class DockerfileTest(unittest.TestCase):
 
     def test_runtime_copies_exist_in_the_install_layout(self):
         prefix = self.install_prefix()
-        tree = self.installed_tree()
+        tree = self.tree
         copies = self.runtime_copies()
         for src, dest in copies:
             self.assertTrue(src.startswith(prefix + "/"), "%s comes from the install prefix %s" % (src, prefix))
@@ -232,7 +231,7 @@ class DockerfileTest(unittest.TestCase):
 
     def test_cmd_and_healthcheck_run_the_installed_binary(self):
         prefix = self.install_prefix()
-        tree = self.installed_tree()
+        tree = self.tree
         cmd = self.runtime.all("CMD")
         self.assertEqual(1, len(cmd), "one CMD")
         argv = cmd[0].exec_form()
