@@ -4,7 +4,9 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "lake/lake.h"
+#include "lua/generation.h"
 #include "lua/vm.h"
+#include "lua/watch.h"
 #include "util/common.h"
 #include "util/log.h"
 
@@ -29,6 +31,7 @@ static void usage(FILE *f) {
           "Commands:\n"
           "  serve            serve the routes (the default command)\n"
           "  check            load every route script and report the first error; exit 1 on error\n"
+          "                   (a running server reloads its routes on SIGHUP, or on change with --watch)\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  version          print the version\n"
           "\n");
@@ -58,24 +61,77 @@ static int find_lua_dir(char *out, size_t outlen) {
   exe[n] = '\0';
   char *slash = strrchr(exe, '/');
   if (slash) *slash = '\0';
-  snprintf(out, outlen, "%s/lua", exe);
-  if (has_runtime(out)) return LG_OK;
-  snprintf(out, outlen, "%s/%s", exe, LG_LUA_RELDIR);
-  return has_runtime(out) ? LG_OK : LG_ERR;
+  int n1 = snprintf(out, outlen, "%s/lua", exe);
+  if (n1 > 0 && (size_t)n1 < outlen && has_runtime(out)) return LG_OK;
+  int n2 = snprintf(out, outlen, "%s/%s", exe, LG_LUA_RELDIR);
+  return n2 > 0 && (size_t)n2 < outlen && has_runtime(out) ? LG_OK : LG_ERR;
 }
 
 /* ===================== commands ===================== */
 
 static int cmd_check(const lg_config *cfg, const char *lua_dir) {
-  lg_vm_options vo = {lua_dir, cfg->routes, NULL, cfg->max_json_depth};
+  lg_vm_options vo = {.lua_dir = lua_dir, .routes_dir = cfg->routes, .max_json_depth = cfg->max_json_depth};
+  lg_generations *gens = lg_generations_new(&vo);
   char err[2048];
-  lg_vm *vm = lg_vm_new(&vo, err, sizeof err);
-  if (vm == NULL) {
-    fprintf(stderr, "lakegate check: %s\n", err);
+  int rc = gens && lg_generations_reload(gens, err, sizeof err) == LG_OK ? 0 : 1;
+  if (rc == 0) printf("lakegate check: %s: ok\n", cfg->routes);
+  else fprintf(stderr, "lakegate check: %s\n", gens ? err : "out of memory");
+  lg_generations_free(gens);
+  return rc;
+}
+
+static void reload(lg_generations *gens, const char *why) {
+  char err[2048];
+  if (lg_generations_reload(gens, err, sizeof err) == LG_OK)
+    lg_info("%s: routes reloaded (generation %ld)", why, lg_generations_current_id(gens));
+  else
+    lg_error("%s: reload failed, generation %ld keeps serving: %s", why,
+             lg_generations_current_id(gens), err);
+}
+
+static void reload_on_change(void *gens) {
+  reload(gens, "routes changed");
+}
+
+/* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
+static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake) {
+  char err[2048];
+  lg_server_options so = {
+    .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
+    .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+    .request_timeout_ms = cfg->request_timeout_ms, .generations = gens,
+  };
+  /* Block the signals in every thread; this thread takes them with sigwait. */
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  lg_server *srv = lg_server_start(&so, err, sizeof err);
+  if (srv == NULL) {
+    lg_error("%s", err);
     return 1;
   }
-  lg_vm_close(vm);
-  printf("lakegate check: %s: ok\n", cfg->routes);
+  lg_watch *watch = NULL;
+  if (cfg->watch && (watch = lg_watch_start(cfg->routes, reload_on_change, gens, err, sizeof err)) == NULL)
+    lg_warn("%s (reload with SIGHUP instead)", err);
+  lg_info("lakegate %s serving %s on http://%s (lake %s, %ld threads%s)", LG_VERSION, cfg->routes,
+          cfg->listen, lg_lake_root(lake), cfg->threads, watch ? ", watching routes" : "");
+  for (;;) {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig == SIGHUP) {
+      reload(gens, "SIGHUP");
+      continue;
+    }
+    lg_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    break;
+  }
+  lg_watch_stop(watch);
+  lg_server_stop(srv);
   return 0;
 }
 
@@ -87,44 +143,18 @@ static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
     lg_error("%s", err);
     return 1;
   }
-  lg_server_options so = {
-    .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
-    .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
-    .request_timeout_ms = cfg->request_timeout_ms,
-    .vm = {lua_dir, cfg->routes, lake, cfg->max_json_depth},
-  };
-  /* Load the routes once before listening, so a broken script stops the start-up. */
-  lg_vm *probe = lg_vm_new(&so.vm, err, sizeof err);
-  if (probe == NULL) {
-    lg_error("%s", err);
-    lg_lake_close(lake);
-    return 1;
-  }
-  lg_vm_close(probe);
-
-  /* Block the stop signals in every thread; this thread takes them with sigwait. */
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  signal(SIGPIPE, SIG_IGN);
-
-  lg_server *srv = lg_server_start(&so, err, sizeof err);
-  if (srv == NULL) {
-    lg_error("%s", err);
-    lg_lake_close(lake);
-    return 1;
-  }
-  lg_info("lakegate %s serving %s on http://%s (lake %s, %ld threads)", LG_VERSION, cfg->routes,
-          cfg->listen, lg_lake_root(lake), cfg->threads);
-  int sig = 0;
-  sigwait(&stop, &sig);
-  lg_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  lg_server_stop(srv);
+  lg_vm_options vo = {.lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
+                      .max_json_depth = cfg->max_json_depth};
+  lg_generations *gens = lg_generations_new(&vo);
+  int rc = 1;
+  /* The first generation loads before listening, so a broken script stops the start-up. */
+  if (gens == NULL) lg_error("out of memory");
+  else if (lg_generations_reload(gens, err, sizeof err) != LG_OK) lg_error("%s", err);
+  else rc = serve(cfg, gens, lake);
+  lg_generations_free(gens);
   lg_lake_close(lake);
-  lg_info("stopped");
-  return 0;
+  if (rc == 0) lg_info("stopped");
+  return rc;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *ud) {

@@ -10,8 +10,8 @@ local router = require("lakegate.router")
 local context = require("lakegate.context")
 local lake = require("lakegate.lake")
 
-local type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error =
-      type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error
+local type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error =
+      type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error
 local json_decode, json_encode, parse_query, log =
       core.json_decode, core.json_encode, core.parse_query, core.log
 local is_http_error = lakegate.is_http_error
@@ -313,42 +313,117 @@ end
 function app.new(options)
   options = options or {}
   local a = setmetatable({
-    routes = {}, patterns = {}, pattern_list = {}, error_handlers = {},
+    routes = {}, patterns = {}, pattern_list = {}, error_handlers = {}, on_start = {},
     max_json_depth = options.max_json_depth or core.max_json_depth,
   }, App)
   a.handle = function(req) return a:dispatch(req) end
   return a
 end
 
-local function is_route_script(name)
-  return name:match("%.lua$") and not name:match("_spec%.lua$")
+-- ===================== route files =====================
+
+local function is_route_script(path)
+  return path:match("^[^/]+%.lua$") and not path:match("_spec%.lua$")
 end
 
---- Loads every route script (`*.lua`, not `*_spec.lua`) of `dir`, in name order.
+-- Reads every file below dir into {relative path = contents} (what the server's snapshot
+-- holds), skipping names that start with a dot.
+local function read_tree(dir, rel, files)
+  local names, err = core.list_dir(rel == "" and dir or dir .. "/" .. rel)
+  if names == nil then return nil, err end
+  for _, name in ipairs(names) do
+    if name:sub(1, 1) ~= "." then
+      local path = rel == "" and name or rel .. "/" .. name
+      if core.list_dir(dir .. "/" .. path) then
+        local ok, terr = read_tree(dir, path, files)
+        if not ok then return nil, terr end
+      else
+        local f = io.open(dir .. "/" .. path, "rb")
+        if f then
+          files[path] = f:read("a")
+          f:close()
+        end
+      end
+    end
+  end
+  return files
+end
+
+-- The files `require` finds route modules in: those of the app being loaded.
+local route_files, route_dir = {}, "routes"
+
+local function search_routes(name)
+  local base = name:gsub("%.", "/")
+  for _, path in ipairs({base .. ".lua", base .. "/init.lua"}) do
+    local src = route_files[path]
+    if src then
+      local chunk, err = load(src, "@" .. route_dir .. "/" .. path, "t")
+      if chunk == nil then error(err, 0) end
+      return chunk, path
+    end
+  end
+  return "\n\tno file '" .. base .. ".lua' in the routes folder"
+end
+
+local function install_searcher()
+  for _, s in ipairs(package.searchers) do
+    if s == search_routes then return end
+  end
+  table.insert(package.searchers, 2, search_routes)
+end
+
+--- Reads a file of the routes folder from the generation being loaded (e.g. a JSON Schema).
+-- @return the contents, or nil
+function app.route_file(path)
+  return route_files[path]
+end
+
+--- Loads the route scripts (`*.lua` at the top of the folder, not `*_spec.lua`), in name
+-- order. `options.files` is the folder's contents ({path = text}); without it the folder
+-- `dir` is read from disk. `dir` also names the files in error messages.
 -- @return the app, or nil and a message that starts with file:line
 function app.load(dir, options)
-  local names, err = core.list_dir(dir)
-  if names == nil then return nil, "cannot read the routes directory " .. err end
+  options = options or {}
+  local files = options.files
+  if files == nil then
+    local err
+    files, err = read_tree(dir, "", {})
+    if files == nil then return nil, "cannot read the routes directory " .. err end
+  end
+  local scripts = {}
+  for path in pairs(files) do
+    if is_route_script(path) then scripts[#scripts + 1] = path end
+  end
+  table.sort(scripts)
+  route_files, route_dir = files, dir
+  install_searcher()
   local a = app.new(options)
   router.set_loading_app(a)
-  for _, name in ipairs(names) do
-    if is_route_script(name) then
-      local path = dir .. "/" .. name
-      local chunk, lerr = loadfile(path)
-      if chunk == nil then
-        router.set_loading_app(nil)
-        return nil, lerr
-      end
-      local ok, rerr = xpcall(chunk, traceback)
-      if not ok then
-        router.set_loading_app(nil)
-        return nil, rerr
-      end
+  for _, path in ipairs(scripts) do
+    local chunk, lerr = load(files[path], "@" .. dir .. "/" .. path, "t")
+    if chunk == nil then
+      router.set_loading_app(nil)
+      return nil, lerr
+    end
+    local ok, rerr = xpcall(chunk, traceback)
+    if not ok then
+      router.set_loading_app(nil)
+      return nil, rerr
     end
   end
   router.set_loading_app(nil)
   a:finish()
   return a
+end
+
+--- Runs the on_start hooks (once per generation, by the host).
+-- @return true, or nil and the first error (with file:line)
+function App:run_on_start()
+  for _, hook in ipairs(self.on_start) do
+    local ok, err = xpcall(hook.fn, traceback)
+    if not ok then return nil, ("on_start hook declared at %s failed: %s"):format(hook.where, err) end
+  end
+  return true
 end
 
 return app

@@ -87,4 +87,13 @@ function router.error_handler(status, handler)
   loading.error_handlers[status] = handler
 end
 
+--- Registers a function to run once when a generation of the routes starts (at server
+-- start and after each reload), before it serves; an error stops that generation.
+function router.on_start(fn)
+  if type(fn) ~= "function" then error("router.on_start: expects a function", 2) end
+  if loading == nil then error("on_start hooks can only be declared while lakegate loads the route scripts", 2) end
+  local info = debug.getinfo(2, "Sl")
+  loading.on_start[#loading.on_start + 1] = {fn = fn, where = info.short_src .. ":" .. info.currentline}
+end
+
 return router

@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
 
-typedef enum { T_STR, T_INT } setting_type;
+typedef enum { T_STR, T_INT, T_BOOL } setting_type;
 
 typedef struct setting {
   const char *name;     /* key in lakegate.lua; flag and env var are derived from it */
@@ -27,6 +28,7 @@ typedef struct setting {
 
 #define STR(f, d, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h}
 #define INT(f, d, lo, hi, h) {#f, T_INT, offsetof(lg_config, f), d, lo, hi, h}
+#define BOOL(f, d, h) {#f, T_BOOL, offsetof(lg_config, f), d, 0, 1, h}
 
 static const setting settings[] = {
   STR(listen, "127.0.0.1:8000", "address to listen on, HOST:PORT"),
@@ -39,10 +41,12 @@ static const setting settings[] = {
   INT(max_json_depth, "512", 1, 100000, "deepest JSON nesting accepted (else 400)"),
   INT(keep_alive_timeout_ms, "5000", 0, 3600000, "close idle keep-alive connections after this"),
   INT(request_timeout_ms, "30000", 100, 3600000, "time allowed to receive a request"),
+  BOOL(watch, "false", "reload the routes when their files change (development)"),
 };
 
 #undef STR
 #undef INT
+#undef BOOL
 
 /* "max_body_size" -> "max-body-size" or "MAX_BODY_SIZE" */
 static void transform(const char *name, char *out, size_t outlen, int upper_env) {
@@ -67,6 +71,15 @@ static int set_value(lg_config *cfg, const setting *s, const char *value, const 
     free(*(char **)field);
     *(char **)field = copy;
     return LG_OK;
+  }
+  if (s->type == T_BOOL) {
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < LG_ARRAY_LEN(yes); i++) {
+      if (strcasecmp(value, yes[i]) == 0) return *(long *)field = 1, LG_OK;
+      if (strcasecmp(value, no[i]) == 0) return *(long *)field = 0, LG_OK;
+    }
+    snprintf(err, errlen, "%s: %s must be true or false, got '%s'", origin, s->name, value);
+    return LG_ERR;
   }
   char *end;
   errno = 0;
@@ -124,11 +137,18 @@ static int apply_file(lg_config *cfg, const char *path, char *err, size_t errlen
       snprintf(err, errlen, "config: %s: unknown setting '%s'", path, key);
       goto done;
     }
-    int ok = s->type == T_INT ? lua_isinteger(L, -1) : lua_type(L, -1) == LUA_TSTRING;
+    static const char *const wants[] = {"a string", "an integer", "a boolean"};
+    int ok = s->type == T_INT    ? lua_isinteger(L, -1)
+             : s->type == T_BOOL ? lua_isboolean(L, -1)
+                                 : lua_type(L, -1) == LUA_TSTRING;
     if (!ok) {
-      snprintf(err, errlen, "config: %s: %s must be %s, got %s", path, key,
-               s->type == T_INT ? "an integer" : "a string", luaL_typename(L, -1));
+      snprintf(err, errlen, "config: %s: %s must be %s, got %s", path, key, wants[s->type],
+               luaL_typename(L, -1));
       goto done;
+    }
+    if (s->type == T_BOOL) {
+      lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
+      lua_replace(L, -2);
     }
     char origin[300];
     snprintf(origin, sizeof origin, "config %s", path);
@@ -191,6 +211,10 @@ static int apply_flags(lg_config *cfg, int argc, char **argv, const char **posit
     if (s == NULL) {
       snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)nlen, name);
       return LG_ERR;
+    }
+    if (s->type == T_BOOL && !eq) {   /* --watch alone means true */
+      value = "true";
+      eq = "";
     }
     if (value == NULL) {
       snprintf(err, errlen, "option '%s' needs a value", arg);

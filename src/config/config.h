@@ -17,6 +17,7 @@ typedef struct lg_config {
   long max_json_depth;     /* nesting limit of request bodies */
   long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
   long request_timeout_ms;     /* a request (headers + body) must arrive within this */
+  long watch;              /* 1: reload the routes when their files change */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

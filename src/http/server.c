@@ -29,7 +29,9 @@ struct lg_server {
 
 /* Per worker thread (civetweb init_thread/exit_thread). */
 typedef struct worker {
-  lg_vm *vm;     /* created on the thread's first request (NULL before) */
+  lg_vm *vm;             /* built on the thread's first request (NULL before) */
+  lg_generation *gen;    /* the generation vm belongs to (a reference), or NULL */
+  long gen_id;           /* the generation this worker last tried to move to */
   lg_buf body;   /* request body */
   lg_buf out;    /* response being assembled */
 } worker;
@@ -76,14 +78,25 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
 
 /* ===================== Lua ===================== */
 
+/* Moves the worker to the current generation between requests. If the new VM cannot be
+ * built the worker keeps serving on the one it has. */
 static int ensure_vm(lg_server *srv, worker *w) {
-  if (w->vm) return LG_OK;
+  long current = lg_generations_current_id(srv->opt.generations);
+  if (w->vm && w->gen_id == current) return LG_OK;
+  w->gen_id = current;   /* one attempt per generation, not one per request */
+  lg_generation *gen = lg_generations_acquire(srv->opt.generations);
+  if (gen == NULL) return w->vm ? LG_OK : LG_ERR;
   char err[1024];
-  w->vm = lg_vm_new(&srv->opt.vm, err, sizeof err);
-  if (w->vm == NULL) {
-    lg_error("worker cannot load the routes: %s", err);
-    return LG_ERR;
+  lg_vm *vm = lg_generation_new_vm(gen, err, sizeof err);
+  if (vm == NULL) {
+    lg_error("worker cannot load generation %ld: %s", lg_generation_id(gen), err);
+    lg_generation_release(gen);
+    return w->vm ? LG_OK : LG_ERR;
   }
+  lg_vm_close(w->vm);
+  lg_generation_release(w->gen);
+  w->vm = vm;
+  w->gen = gen;
   return LG_OK;
 }
 
@@ -243,6 +256,7 @@ static void exit_thread(const struct mg_context *ctx, int thread_type, void *ptr
   worker *w = ptr;
   if (thread_type != 1 || w == NULL) return;
   lg_vm_close(w->vm);
+  lg_generation_release(w->gen);
   lg_buf_free(&w->body);
   lg_buf_free(&w->out);
   free(w);

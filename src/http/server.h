@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "lua/vm.h"
+#include "lua/generation.h"
 
 typedef struct lg_server_options {
   const char *listen;           /* "HOST:PORT" */
@@ -13,7 +13,7 @@ typedef struct lg_server_options {
   long max_body_size;           /* larger bodies get 413 */
   long keep_alive_timeout_ms;   /* idle keep-alive connections are closed after this */
   long request_timeout_ms;      /* time to receive a request's headers, and each body read */
-  lg_vm_options vm;             /* how each worker builds its VM (strings must outlive the server) */
+  lg_generations *generations;  /* the routes; workers follow the current generation */
 } lg_server_options;
 
 typedef struct lg_server lg_server;
