@@ -10,6 +10,7 @@
 #include "util/common.h"
 #include "util/log.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,18 +90,42 @@ static void reload(lg_generations *gens, const char *why) {
              lg_generations_current_id(gens), err);
 }
 
+/* Metrics source: reload counts and the generation serving. */
+static void reload_metrics(lg_buf *out, void *gens) {
+  long ok, failed;
+  lg_generations_counts(gens, &ok, &failed);
+  lg_buf_appendf(out,
+                 "# HELP lakegate_reloads_total Route reloads, by result.\n"
+                 "# TYPE lakegate_reloads_total counter\n"
+                 "lakegate_reloads_total{result=\"ok\"} %ld\n"
+                 "lakegate_reloads_total{result=\"failed\"} %ld\n"
+                 "# HELP lakegate_routes_generation The generation of the routes being served.\n"
+                 "# TYPE lakegate_routes_generation gauge\n"
+                 "lakegate_routes_generation %ld\n",
+                 ok, failed, lg_generations_current_id(gens));
+}
+
+/* /readyz: the lake must take writes. */
+static int lake_ready(void *lake, char *why, size_t whylen) {
+  if (access(lg_lake_root(lake), W_OK) == 0) return 1;
+  snprintf(why, whylen, "lake %s is not writable: %s", lg_lake_root(lake), strerror(errno));
+  return 0;
+}
+
 static void reload_on_change(void *gens) {
   reload(gens, "routes changed");
 }
 
 /* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
-static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake) {
+static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_metrics *metrics) {
   char err[2048];
   lg_server_options so = {
     .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
     .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
-    .request_timeout_ms = cfg->request_timeout_ms, .generations = gens,
+    .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
+    .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,
   };
+  lg_metrics_add_source(metrics, reload_metrics, gens);
   /* Block the signals in every thread; this thread takes them with sigwait. */
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -146,12 +171,14 @@ static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   lg_vm_options vo = {.lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
                       .max_json_depth = cfg->max_json_depth};
   lg_generations *gens = lg_generations_new(&vo);
+  lg_metrics *metrics = lg_metrics_new();
   int rc = 1;
   /* The first generation loads before listening, so a broken script stops the start-up. */
-  if (gens == NULL) lg_error("out of memory");
+  if (gens == NULL || metrics == NULL) lg_error("out of memory");
   else if (lg_generations_reload(gens, err, sizeof err) != LG_OK) lg_error("%s", err);
-  else rc = serve(cfg, gens, lake);
+  else rc = serve(cfg, gens, lake, metrics);
   lg_generations_free(gens);
+  lg_metrics_free(metrics);
   lg_lake_close(lake);
   if (rc == 0) lg_info("stopped");
   return rc;
@@ -218,13 +245,12 @@ int main(int argc, char **argv) {
     lg_config_free(&cfg);
     return 2;
   }
-  lg_log_level level;
-  if (lg_log_level_parse(cfg.log_level, &level) != 0) {
-    fprintf(stderr, "lakegate: log_level must be error, warn, info or debug, got '%s'\n", cfg.log_level);
-    lg_config_free(&cfg);
-    return 2;
-  }
+  lg_log_level level = LG_LOG_INFO;        /* the config checked both names */
+  lg_log_format format = LG_LOG_JSON;
+  lg_log_level_parse(cfg.log_level, &level);
+  lg_log_format_parse(cfg.log_format, &format);
   lg_log_set_level(level);
+  lg_log_set_format(format);
 
   int rc = 2;
   char lua_dir[PATH_MAX];

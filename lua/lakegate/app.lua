@@ -19,6 +19,10 @@ local traceback, lower, sub, gsub, concat = debug.traceback, string.lower, strin
       string.gsub, table.concat
 
 local JSON = "application/json"
+
+-- Counts only the server can keep (a no-op under busted, where there is no server).
+local has_metrics, metrics = pcall(require, "lakegate.metrics")
+if not has_metrics then metrics = {count_validation = function() end} end
 local DETAIL_MT = {__order = {"detail"}}
 
 local App = {}
@@ -232,7 +236,10 @@ function App:validate_request(route, req, params)
       if v then body = v else append_all(errors, errs) end
     end
   end
-  if #errors > 0 then return nil, 422, core.array(errors) end
+  if #errors > 0 then
+    for _, e in ipairs(errors) do metrics.count_validation(route.path, e.type) end
+    return nil, 422, core.array(errors)
+  end
   return body or false
 end
 
@@ -286,24 +293,29 @@ function App:call_route(route, req, params)
   return render(st, value, headers)
 end
 
---- Handles one request: returns status, body text, headers table.
+--- Handles one request: returns status, body text, headers table and the route's path
+-- template ("" when no route matched), which the host uses in metrics.
 function App:dispatch(req)
   local pattern, params = self:match(req.path)
-  if pattern == nil then return self:error_response(req, 404, "Not Found") end
+  if pattern == nil then
+    local status, text, headers = self:error_response(req, 404, "Not Found")
+    return status, text, headers, ""
+  end
   local method = req.method
   local route = pattern.methods[method]
   if route == nil and method == "HEAD" then route = pattern.methods.GET end
   if route == nil then
-    return self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
+    local status, text, headers = self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
+    return status, text, headers, pattern.path
   end
   context.request = req
   local ok, status, text, headers = pcall(self.call_route, self, route, req, params)
   context.request = nil
   if not ok then
     log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
-    return self:error_response(req, 500, "Internal Server Error")
+    status, text, headers = self:error_response(req, 500, "Internal Server Error")
   end
-  return status, text, headers
+  return status, text, headers, pattern.path
 end
 
 -- ===================== loading =====================

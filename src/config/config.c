@@ -24,18 +24,22 @@ typedef struct setting {
   const char *dflt;     /* default, as text */
   long min, max;        /* bounds for T_INT */
   const char *help;
+  const char *choices;  /* T_STR: "a|b|c" if only these values are allowed */
 } setting;
 
-#define STR(f, d, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h}
-#define INT(f, d, lo, hi, h) {#f, T_INT, offsetof(lg_config, f), d, lo, hi, h}
-#define BOOL(f, d, h) {#f, T_BOOL, offsetof(lg_config, f), d, 0, 1, h}
+#define STR(f, d, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h, NULL}
+#define ONEOF(f, d, c, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h, c}
+#define INT(f, d, lo, hi, h) {#f, T_INT, offsetof(lg_config, f), d, lo, hi, h, NULL}
+#define BOOL(f, d, h) {#f, T_BOOL, offsetof(lg_config, f), d, 0, 1, h, NULL}
 
 static const setting settings[] = {
   STR(listen, "127.0.0.1:8000", "address to listen on, HOST:PORT"),
   STR(routes, "./routes", "directory of route scripts (*.lua, not *_spec.lua)"),
   STR(lake, "./data/lake", "lake root: DIR, file://DIR or s3://BUCKET/PREFIX"),
   STR(spool, "./data/spool", "spool directory for records not yet in the lake"),
-  STR(log_level, "info", "error, warn, info or debug"),
+  ONEOF(log_level, "info", "error|warn|info|debug", "least severe level logged"),
+  ONEOF(log_format, "json", "json|text", "one JSON object per line, or text for people"),
+  BOOL(access_log, "true", "log one line per request"),
   INT(threads, "128", 1, 4096, "worker threads; each serves one open connection"),
   INT(max_body_size, "1048576", 1, 1L << 30, "largest request body in bytes (else 413)"),
   INT(max_json_depth, "512", 1, 100000, "deepest JSON nesting accepted (else 400)"),
@@ -45,6 +49,7 @@ static const setting settings[] = {
 };
 
 #undef STR
+#undef ONEOF
 #undef INT
 #undef BOOL
 
@@ -59,10 +64,26 @@ static void transform(const char *name, char *out, size_t outlen, int upper_env)
   out[i] = '\0';
 }
 
+/* 1 if value is one of the '|'-separated choices */
+static int is_choice(const char *choices, const char *value) {
+  size_t n = strlen(value);
+  for (const char *p = choices; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && strncmp(p, value, n) == 0) return 1;
+    p += len + (bar != NULL);
+  }
+  return 0;
+}
+
 static int set_value(lg_config *cfg, const setting *s, const char *value, const char *origin,
                      char *err, size_t errlen) {
   void *field = (char *)cfg + s->offset;
   if (s->type == T_STR) {
+    if (s->choices && !is_choice(s->choices, value)) {
+      snprintf(err, errlen, "%s: %s must be one of %s, got '%s'", origin, s->name, s->choices, value);
+      return LG_ERR;
+    }
     char *copy = strdup(value);
     if (copy == NULL) {
       snprintf(err, errlen, "out of memory");
@@ -273,5 +294,6 @@ void lg_config_print_help(void) {
     transform(settings[i].name, flag, sizeof flag, 0);
     transform(settings[i].name, env + 9, sizeof env - 9, 1);
     printf("  --%-28s %-28s %s (default %s)\n", flag, env, settings[i].help, settings[i].dflt);
+    if (settings[i].choices) printf("  %-60s one of: %s\n", "", settings[i].choices);
   }
 }

@@ -12,6 +12,8 @@ typedef struct lg_config {
   char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
   char *spool;             /* spool directory */
   char *log_level;         /* error|warn|info|debug */
+  char *log_format;        /* json|text */
+  long access_log;         /* 1: one log line per request */
   long threads;            /* worker threads = concurrent connections served */
   long max_body_size;      /* bytes; larger bodies get 413 */
   long max_json_depth;     /* nesting limit of request bodies */

@@ -4,6 +4,7 @@
 #include "http/server.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "lua/metrics.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/common.h"
@@ -34,6 +35,8 @@ typedef struct worker {
   long gen_id;           /* the generation this worker last tried to move to */
   lg_buf body;   /* request body */
   lg_buf out;    /* response being assembled */
+  lg_metrics_shard *shard;   /* this thread's counters (owned by the registry) */
+  char route[256];           /* route template of the current request, for metrics and logs */
 } worker;
 
 /* Buffers above this size are released after the request instead of kept for reuse. */
@@ -97,6 +100,7 @@ static int ensure_vm(lg_server *srv, worker *w) {
   lg_generation_release(w->gen);
   w->vm = vm;
   w->gen = gen;
+  if (w->shard) lg_lua_set_metrics_shard(lg_vm_state(vm), w->shard);
   return LG_OK;
 }
 
@@ -131,7 +135,8 @@ static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
   lg_vm_push_handler(w->vm);
   lua_pushvalue(L, 1);
   int status = 500;
-  if (lg_lua_pcall(L, 1, 3) != LUA_OK) {   /* req status body headers | req msg */
+  w->route[0] = '\0';
+  if (lg_lua_pcall(L, 1, 4) != LUA_OK) {   /* req status body headers route | req msg */
     lg_error("request %s: %s", r->id, lua_tostring(L, -1));
     goto fail;
   }
@@ -145,6 +150,8 @@ static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
     goto fail;
   }
   status = (int)st;
+  const char *route = lua_tostring(L, 5);
+  if (route) snprintf(w->route, sizeof w->route, "%s", route);
   if (lg_response_begin(&w->out, status) != LG_OK ||
       lg_response_header(&w->out, "X-Request-Id", 12, r->id, strlen(r->id)) != LG_OK)
     goto fail;
@@ -155,6 +162,8 @@ static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
   if (lg_response_end(&w->out, body, blen, keep_alive, send_body) != LG_OK) goto fail;
   lg_req_finish(L, 1);
   lua_settop(L, 0);
+  lg_metrics_set_lua_memory(w->shard, (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 +
+                                          (size_t)lua_gc(L, LUA_GCCOUNTB, 0));
   return status;
 fail:
   lg_req_finish(L, 1);
@@ -177,30 +186,76 @@ static const char *request_id(struct mg_connection *conn, char generated[33]) {
   return generated;
 }
 
-static int send_out(struct mg_connection *conn, worker *w, int status) {
+static void send_out(struct mg_connection *conn, worker *w) {
   mg_write(conn, w->out.data, w->out.len);
   if (w->out.cap > KEEP_BUFFER_MAX) lg_buf_free(&w->out);
   if (w->body.cap > KEEP_BUFFER_MAX) lg_buf_free(&w->body);
-  return status;   /* > 0: civetweb sends nothing more */
+  lg_buf_reset(&w->body);
 }
 
-static int serve_request(lg_server *srv, struct mg_connection *conn) {
-  worker *w = mg_get_thread_pointer(conn);
+/* ===================== built-in endpoints ===================== */
+
+static int answer_json(worker *w, int status, const char *body, int keep_alive, int send_body) {
+  lg_response_begin(&w->out, status);
+  lg_response_header(&w->out, "Content-Type", 12, "application/json", 16);
+  lg_response_end(&w->out, body, strlen(body), keep_alive, send_body);
+  return status;
+}
+
+/* /readyz: routes loaded, not stopping, and the lake can take writes. */
+static int readyz(lg_server *srv, worker *w, int keep_alive, int send_body) {
+  char why[256] = "";
+  int ready = lg_generations_current_id(srv->opt.generations) > 0 && !atomic_load(&srv->stopping);
+  if (!ready) snprintf(why, sizeof why, "routes not loaded or stopping");
+  else if (srv->opt.ready && !srv->opt.ready(srv->opt.ready_ud, why, sizeof why)) ready = 0;
+  if (ready) return answer_json(w, 200, "{\"status\":\"ready\"}", keep_alive, send_body);
+  lg_buf detail = LG_BUF_INIT;
+  lg_buf_appends(&detail, "{\"status\":\"not ready\",\"reason\":");
+  lg_log_json_string(&detail, why);
+  lg_buf_appendc(&detail, '}');
+  int status = answer_json(w, 503, detail.data ? detail.data : "{}", keep_alive, send_body);
+  lg_buf_free(&detail);
+  return status;
+}
+
+static int metrics(lg_server *srv, worker *w, int keep_alive, int send_body) {
+  lg_buf text = LG_BUF_INIT;
+  if (lg_metrics_render(srv->opt.metrics, &text) != LG_OK) {
+    lg_buf_free(&text);
+    lg_response_error(&w->out, 500, "Internal Server Error", NULL, keep_alive, send_body);
+    return 500;
+  }
+  static const char ct[] = "text/plain; version=0.0.4; charset=utf-8";
+  lg_response_begin(&w->out, 200);
+  lg_response_header(&w->out, "Content-Type", 12, ct, sizeof ct - 1);
+  lg_response_end(&w->out, text.data, text.len, keep_alive, send_body);
+  lg_buf_free(&text);
+  return 200;
+}
+
+/* Answers the built-in endpoints; returns 0 when uri is not one of them. They are served in
+ * C, so they answer even while the routes are broken or the VM is busy loading. */
+static int builtin(lg_server *srv, worker *w, const char *uri, int keep_alive, int send_body) {
+  if (strcmp(uri, "/healthz") == 0) return answer_json(w, 200, "{\"status\":\"ok\"}", keep_alive, send_body);
+  if (strcmp(uri, "/readyz") == 0) return readyz(srv, w, keep_alive, send_body);
+  if (strcmp(uri, "/metrics") == 0) return metrics(srv, w, keep_alive, send_body);
+  return 0;
+}
+
+/* ===================== requests ===================== */
+
+static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, const char *id) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  char generated[33];
-  const char *id = request_id(conn, generated);
   int send_body = strcmp(ri->request_method, "HEAD") != 0;
   int keep_alive = wants_keep_alive(conn, ri);
-
   const char *uri = ri->local_uri_raw ? ri->local_uri_raw : "/";
-  if (strcmp(uri, "/healthz") == 0) {
-    static const char ok[] = "{\"status\":\"ok\"}";
-    lg_response_begin(&w->out, 200);
-    lg_response_header(&w->out, "Content-Type", 12, "application/json", 16);
-    lg_response_end(&w->out, ok, sizeof ok - 1, keep_alive, send_body);
-    return send_out(conn, w, 200);
-  }
 
+  int status = builtin(srv, w, uri, keep_alive, send_body);
+  if (status) {
+    snprintf(w->route, sizeof w->route, "%s", uri);
+    return status;
+  }
+  w->route[0] = '\0';
   lg_buf_reset(&w->body);
   int bad = read_body(conn, ri, srv->opt.max_body_size, &w->body);
   if (bad) {
@@ -210,19 +265,44 @@ static int serve_request(lg_server *srv, struct mg_connection *conn) {
                        : bad == 408 ? "Request body not received in time"
                                     : "Malformed request body framing";
     lg_response_error(&w->out, bad, detail, id, 0, send_body);
-    return send_out(conn, w, bad);
+    return bad;
   }
   if (ensure_vm(srv, w) != LG_OK) {
     lg_response_error(&w->out, 500, "Internal Server Error", id, keep_alive, send_body);
-    return send_out(conn, w, 500);
+    return 500;
   }
   lg_req r = {
     .conn = conn, .ri = ri, .method = ri->request_method, .path = uri, .path_len = strlen(uri),
     .body = w->body.data, .body_len = w->body.len, .id = id,
   };
-  int status = call_lua(w, &r, keep_alive, send_body);
+  status = call_lua(w, &r, keep_alive, send_body);
   if (!keep_alive) mg_disable_connection_keep_alive(conn);
-  return send_out(conn, w, status);
+  return status;
+}
+
+/* One line per request: JSON fields, or a compact text form. */
+static void log_access(const struct mg_request_info *ri, const char *id, int status,
+                       size_t bytes_in, size_t bytes_out, int64_t duration_us) {
+  lg_buf line = LG_BUF_INIT;
+  const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
+  if (lg_log_get_format() == LG_LOG_JSON) {
+    lg_log_json_begin(&line, LG_LOG_INFO, "access");
+    lg_buf_appends(&line, ",\"request_id\":");
+    lg_log_json_string(&line, id);
+    lg_buf_appends(&line, ",\"method\":");
+    lg_log_json_string(&line, ri->request_method);
+    lg_buf_appends(&line, ",\"path\":");
+    lg_log_json_string(&line, path);
+    lg_buf_appendf(&line, ",\"status\":%d,\"bytes_in\":%zu,\"bytes_out\":%zu,\"duration_ms\":%.3f,\"client\":",
+                   status, bytes_in, bytes_out, (double)duration_us / 1000.0);
+    lg_log_json_string(&line, ri->remote_addr);
+    lg_buf_appends(&line, "}\n");
+  } else {
+    lg_buf_appendf(&line, "%s \"%s %s\" %d %zu %.3fms id=%s\n", ri->remote_addr, ri->request_method,
+                   path, status, bytes_out, (double)duration_us / 1000.0, id);
+  }
+  if (line.data) lg_log_write(line.data, line.len);
+  lg_buf_free(&line);
 }
 
 /* Counts the request in flight around serve_request. lg_server_stop sets `stopping` and then
@@ -231,24 +311,39 @@ static int serve_request(lg_server *srv, struct mg_connection *conn) {
  * stopped under a request whose response is still to be written. */
 static int handle_request(struct mg_connection *conn, void *cbdata) {
   lg_server *srv = cbdata;
+  int64_t start = lg_clock_monotonic_us();
+  worker *w = mg_get_thread_pointer(conn);
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  char generated[33];
+  const char *id = request_id(conn, generated);
   atomic_fetch_add(&srv->in_flight, 1);
   int status;
   if (atomic_load(&srv->stopping)) {
-    worker *w = mg_get_thread_pointer(conn);
     mg_disable_connection_keep_alive(conn);
-    lg_response_error(&w->out, 503, "Server is shutting down", NULL, 0, 1);
-    status = send_out(conn, w, 503);
+    lg_response_error(&w->out, 503, "Server is shutting down", id, 0, 1);
+    snprintf(w->route, sizeof w->route, "%s", "");
+    status = 503;
   } else {
-    status = serve_request(srv, conn);
+    status = serve_request(srv, conn, w, id);
   }
+  size_t bytes_out = w->out.len, bytes_in = w->body.len;
+  send_out(conn, w);
   atomic_fetch_sub(&srv->in_flight, 1);
-  return status;
+  int64_t took = lg_clock_monotonic_us() - start;
+  if (w->shard) lg_metrics_observe_request(w->shard, ri->request_method, w->route, status, took, bytes_in, bytes_out);
+  if (srv->opt.access_log) log_access(ri, id, status, bytes_in, bytes_out, took);
+  return status;   /* > 0: civetweb sends nothing more */
 }
 
 static void *init_thread(const struct mg_context *ctx, int thread_type) {
   if (thread_type != 1) return NULL;   /* 1 = worker; only workers handle requests */
+  lg_server *srv = mg_get_user_data(ctx);
   worker *w = calloc(1, sizeof *w);
-  if (w == NULL) lg_error("out of memory creating a worker");
+  if (w == NULL) {
+    lg_error("out of memory creating a worker");
+    return NULL;
+  }
+  w->shard = lg_metrics_shard_new(srv->opt.metrics);
   return w;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "http/metrics.h"
 #include "lua/generation.h"
 
 typedef struct lg_server_options {
@@ -14,6 +15,11 @@ typedef struct lg_server_options {
   long keep_alive_timeout_ms;   /* idle keep-alive connections are closed after this */
   long request_timeout_ms;      /* time to receive a request's headers, and each body read */
   lg_generations *generations;  /* the routes; workers follow the current generation */
+  lg_metrics *metrics;          /* where workers count requests (must outlive the server) */
+  int access_log;               /* 1: one log line per request */
+  /* /readyz: returns 1 if the service can take writes, else 0 with the reason in why. */
+  int (*ready)(void *ud, char *why, size_t whylen);
+  void *ready_ud;
 } lg_server_options;
 
 typedef struct lg_server lg_server;

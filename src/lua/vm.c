@@ -1,6 +1,7 @@
 /* The Lua host (see vm.h): state creation, preloading, protected calls. */
 #define LOG_TAG "lua"
 #include "lua/vm.h"
+#include "lua/metrics.h"
 #include "lua/modules.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -99,6 +100,14 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   return LG_OK;
 }
 
+/* Host-only modules: they reach state that only the server has. */
+static void preload_host_modules(lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, lg_open_metrics);
+  lua_setfield(L, -2, "lakegate.metrics");   /* preload["lakegate.metrics"] */
+  lua_pop(L, 1);
+}
+
 lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
   lg_vm *vm = calloc(1, sizeof *vm);
   if (vm == NULL || (vm->L = luaL_newstate()) == NULL) {
@@ -109,6 +118,7 @@ lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
   vm->handler_ref = vm->app_ref = LUA_NOREF;
   luaL_openlibs(vm->L);
   lg_lua_preload_modules(vm->L);
+  preload_host_modules(vm->L);
   if (opt->lake) lg_lua_set_host_lake(vm->L, opt->lake);
   set_paths(vm->L, opt);
   if (load_app(vm, opt, err, errlen) != LG_OK) {
