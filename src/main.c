@@ -121,7 +121,7 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
   char err[2048];
   lg_server_options so = {
     .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
-    .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+    .max_header_size = cfg->max_header_size, .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
     .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
     .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,
   };

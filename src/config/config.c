@@ -42,9 +42,10 @@ static const setting settings[] = {
   BOOL(access_log, "true", "log one line per request"),
   INT(threads, "128", 1, 4096, "worker threads; each serves one open connection"),
   INT(max_body_size, "1048576", 1, 1L << 30, "largest request body in bytes (else 413)"),
-  INT(max_json_depth, "512", 1, 100000, "deepest JSON nesting accepted (else 400)"),
+  INT(max_json_depth, "512", 1, 4096, "deepest JSON nesting accepted (else 400)"),
+  INT(max_header_size, "16384", 1024, 1048576, "request line and headers in bytes (else 431)"),
   INT(keep_alive_timeout_ms, "5000", 0, 3600000, "close idle keep-alive connections after this"),
-  INT(request_timeout_ms, "30000", 100, 3600000, "time allowed to receive a request"),
+  INT(request_timeout_ms, "10000", 100, 3600000, "time allowed to receive a request's headers, and its body"),
   BOOL(watch, "false", "reload the routes when their files change (development)"),
 };
 

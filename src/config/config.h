@@ -17,6 +17,7 @@ typedef struct lg_config {
   long threads;            /* worker threads = concurrent connections served */
   long max_body_size;      /* bytes; larger bodies get 413 */
   long max_json_depth;     /* nesting limit of request bodies */
+  long max_header_size;    /* request line + headers; larger requests get 431 */
   long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
   long request_timeout_ms;     /* a request (headers + body) must arrive within this */
   long watch;              /* 1: reload the routes when their files change */

@@ -4,6 +4,7 @@
 #include "http/server.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "http/watchdog.h"
 #include "lua/metrics.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -18,11 +19,17 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <civetweb.h>
 #include <lauxlib.h>
 
 struct lg_server {
   struct mg_context *ctx;
+  lg_watchdog *watchdog;   /* cuts bodies that arrive too slowly */
   lg_server_options opt;   /* copied; its strings belong to the caller */
   atomic_int in_flight;    /* requests being handled */
   atomic_int stopping;     /* set once by lg_server_stop: new requests get 503 */
@@ -36,6 +43,9 @@ typedef struct worker {
   lg_buf body;   /* request body */
   lg_buf out;    /* response being assembled */
   lg_metrics_shard *shard;   /* this thread's counters (owned by the registry) */
+  lg_watch_slot *slot;       /* body-read deadline (owned by the watchdog) */
+  int64_t idle_since_us;     /* when the connection last started waiting for a request */
+  long handled;              /* requests answered on the current connection */
   char route[256];           /* route template of the current request, for metrics and logs */
 } worker;
 
@@ -56,9 +66,10 @@ static int is_chunked(struct mg_connection *conn) {
 }
 
 /* Reads the whole body into b. Returns 0, or the HTTP status to answer with (413 too
- * large, 408 too slow, 400 broken framing). */
+ * large, 408 too slow, 400 broken framing). civetweb's timeout applies to each read, so a
+ * body trickled a byte at a time is also bounded as a whole, by timeout_ms. */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, long max,
-                     lg_buf *b) {
+                     int64_t deadline, lg_buf *b) {
   long long cl = ri->content_length;
   int chunked = is_chunked(conn);
   if (cl < 0 && !chunked) return 0;
@@ -76,6 +87,7 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
     b->len += (size_t)n;
     b->data[b->len] = '\0';
     if ((long long)b->len > max) return 413;
+    if (lg_clock_monotonic_ms() > deadline) return 408;
   }
 }
 
@@ -257,7 +269,11 @@ static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, 
   }
   w->route[0] = '\0';
   lg_buf_reset(&w->body);
-  int bad = read_body(conn, ri, srv->opt.max_body_size, &w->body);
+  int64_t deadline = lg_clock_monotonic_ms() + srv->opt.request_timeout_ms;
+  int has_body = ri->content_length > 0 || is_chunked(conn);
+  if (has_body && w->slot) lg_watch_arm(w->slot, deadline, ri->remote_addr, ri->remote_port, ri->server_port);
+  int bad = read_body(conn, ri, srv->opt.max_body_size, deadline, &w->body);
+  if (has_body && w->slot && lg_watch_disarm(w->slot)) bad = 408;
   if (bad) {
     /* Whatever is left of the body must not be read as the next request. */
     mg_disable_connection_keep_alive(conn);
@@ -344,6 +360,7 @@ static void *init_thread(const struct mg_context *ctx, int thread_type) {
     return NULL;
   }
   w->shard = lg_metrics_shard_new(srv->opt.metrics);
+  w->slot = lg_watchdog_slot(srv->watchdog);
   return w;
 }
 
@@ -357,12 +374,83 @@ static void exit_thread(const struct mg_context *ctx, int thread_type, void *ptr
   free(w);
 }
 
+/* A connection starts waiting for its first request, or for the next one. */
+static int init_connection(const struct mg_connection *conn, void **conn_data) {
+  worker *w = mg_get_thread_pointer(conn);
+  if (w) {
+    w->idle_since_us = lg_clock_monotonic_us();
+    w->handled = 0;
+  }
+  return 0;
+}
+
+static void end_request(const struct mg_connection *conn, int status) {
+  worker *w = mg_get_thread_pointer(conn);
+  if (w) {
+    w->idle_since_us = lg_clock_monotonic_us();
+    w->handled++;
+  }
+}
+
+/* civetweb's own error answers (requests it could not parse), as JSON. It reports both
+ * headers that overflow max_header_size and headers cut short by the timeout as "Malformed
+ * message"; the time the connection has waited tells them apart. */
+static int http_error(struct mg_connection *conn, int status, const char *msg) {
+  lg_server *srv = mg_get_user_data(mg_get_context(conn));
+  worker *w = mg_get_thread_pointer(conn);
+  if (w == NULL) return 1;
+  const char *detail = msg;
+  if (status == 400 && strcmp(msg, "Malformed message") == 0) {
+    long timeout = w->handled ? srv->opt.keep_alive_timeout_ms : srv->opt.request_timeout_ms;
+    int64_t waited_ms = (lg_clock_monotonic_us() - w->idle_since_us) / 1000;
+    int timed_out = waited_ms + 100 >= timeout;
+    status = timed_out ? 408 : 431;
+    detail = timed_out ? "Request not received in time" : "Request header fields too large";
+  }
+  mg_disable_connection_keep_alive(conn);
+  lg_buf_reset(&w->out);
+  lg_response_error(&w->out, status, detail, NULL, 0, 1);
+  mg_write(conn, w->out.data, w->out.len);
+  return 0;   /* handled: civetweb sends nothing more */
+}
+
 static int log_message(const struct mg_connection *conn, const char *message) {
   lg_warn("civetweb: %s", message);
   return 1;
 }
 
 /* ===================== start / stop ===================== */
+
+/* civetweb serves each accepted connection on a worker thread, and a connection that sends
+ * nothing holds its worker until request_timeout_ms: a few hundred idle sockets would queue
+ * ahead of real clients. With TCP_DEFER_ACCEPT the kernel hands civetweb a connection only
+ * once its first bytes arrive (as nginx's "listen ... deferred" does). civetweb has no option
+ * for it and does not expose its listening sockets, so they are found among our own
+ * descriptors by the ports civetweb reports. */
+static void defer_accept(struct mg_context *ctx) {
+  struct mg_server_port ports[8];
+  int n = mg_get_server_ports(ctx, 8, ports);
+  int deferred = 0;
+  for (int fd = 0; fd < 1024 && n > 0; fd++) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    struct sockaddr_storage addr;
+    len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) continue;
+    int port = addr.ss_family == AF_INET  ? ntohs(((struct sockaddr_in *)&addr)->sin_port)
+             : addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&addr)->sin6_port)
+                                          : -1;
+    for (int i = 0; i < n; i++) {
+      int secs = 30;   /* a client silent this long after connecting is not a client */
+      if (ports[i].port == port && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof secs) == 0) {
+        deferred++;
+        break;
+      }
+    }
+  }
+  if (deferred < n) lg_warn("could not defer accept on every listening socket (%d of %d)", deferred, n);
+}
 
 lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errlen) {
   lg_server *srv = calloc(1, sizeof *srv);
@@ -371,8 +459,14 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
     return NULL;
   }
   srv->opt = *opt;
-  char threads[24], keep_alive[24], request_timeout[24];
+  if ((srv->watchdog = lg_watchdog_start()) == NULL) {
+    snprintf(err, errlen, "http: cannot start the watchdog thread");
+    free(srv);
+    return NULL;
+  }
+  char threads[24], keep_alive[24], request_timeout[24], header_size[24];
   snprintf(threads, sizeof threads, "%ld", opt->threads);
+  snprintf(header_size, sizeof header_size, "%ld", opt->max_header_size);
   snprintf(keep_alive, sizeof keep_alive, "%ld", opt->keep_alive_timeout_ms);
   snprintf(request_timeout, sizeof request_timeout, "%ld", opt->request_timeout_ms);
   const char *options[] = {
@@ -381,6 +475,7 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
     "enable_keep_alive", "yes",
     "keep_alive_timeout_ms", keep_alive,
     "request_timeout_ms", request_timeout,
+    "max_request_size", header_size,
     "tcp_nodelay", "1",
     "listen_backlog", "1024",
     "connection_queue", "256",
@@ -390,6 +485,9 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
   callbacks.init_thread = init_thread;
   callbacks.exit_thread = exit_thread;
   callbacks.log_message = log_message;
+  callbacks.init_connection = init_connection;
+  callbacks.end_request = end_request;
+  callbacks.http_error = http_error;
   struct mg_init_data init = {&callbacks, srv, options};
   unsigned code = 0;
   char text[256] = "";
@@ -397,10 +495,12 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
   srv->ctx = mg_start2(&init, &error);
   if (srv->ctx == NULL) {
     snprintf(err, errlen, "http: cannot listen on %s: %s", opt->listen, text[0] ? text : "mg_start failed");
+    lg_watchdog_stop(srv->watchdog);
     free(srv);
     return NULL;
   }
   mg_set_request_handler(srv->ctx, "/", handle_request, srv);
+  defer_accept(srv->ctx);
   return srv;
 }
 
@@ -415,5 +515,6 @@ void lg_server_stop(lg_server *srv) {
   }
   if (atomic_load(&srv->in_flight) > 0) lg_warn("stopping with requests still in flight");
   mg_stop(srv->ctx);   /* closes idle connections; exit_thread frees the workers */
+  lg_watchdog_stop(srv->watchdog);
   free(srv);
 }

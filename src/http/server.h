@@ -12,6 +12,7 @@ typedef struct lg_server_options {
   const char *listen;           /* "HOST:PORT" */
   long threads;                 /* worker threads = connections served at once */
   long max_body_size;           /* larger bodies get 413 */
+  long max_header_size;         /* request line + headers; larger get 431 */
   long keep_alive_timeout_ms;   /* idle keep-alive connections are closed after this */
   long request_timeout_ms;      /* time to receive a request's headers, and each body read */
   lg_generations *generations;  /* the routes; workers follow the current generation */
