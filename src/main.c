@@ -48,6 +48,30 @@ static int has_runtime(const char *dir) {
   return stat(probe, &st) == 0;
 }
 
+static int exe_dir(char *out, size_t outlen) {
+  ssize_t n = readlink("/proc/self/exe", out, outlen - 1);
+  if (n <= 0) return LG_ERR;
+  out[n] = '\0';
+  char *slash = strrchr(out, '/');
+  if (slash) *slash = '\0';
+  return LG_OK;
+}
+
+/* The libssl.so/libcrypto.so shims: <bindir>/tls-compat in the build tree, else the
+ * installed <libdir>/lakegate. */
+static int find_tls_compat_dir(char *out, size_t outlen) {
+  char exe[PATH_MAX], probe[PATH_MAX];
+  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
+  const char *candidates[] = {"tls-compat", LG_TLS_RELDIR};
+  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
+    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
+    int m = snprintf(probe, sizeof probe, "%s/libssl.so", out);
+    if (n > 0 && (size_t)n < outlen && m > 0 && (size_t)m < sizeof probe && access(probe, R_OK) == 0)
+      return LG_OK;
+  }
+  return LG_ERR;
+}
+
 /* Finds lua/: LAKEGATE_LUA_PATH, else next to the executable (build tree), else the
  * installed share folder relative to the executable -- never the working folder. */
 static int find_lua_dir(char *out, size_t outlen) {
@@ -57,15 +81,13 @@ static int find_lua_dir(char *out, size_t outlen) {
     return has_runtime(out) ? LG_OK : LG_ERR;
   }
   char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return LG_ERR;
-  exe[n] = '\0';
-  char *slash = strrchr(exe, '/');
-  if (slash) *slash = '\0';
-  int n1 = snprintf(out, outlen, "%s/lua", exe);
-  if (n1 > 0 && (size_t)n1 < outlen && has_runtime(out)) return LG_OK;
-  int n2 = snprintf(out, outlen, "%s/%s", exe, LG_LUA_RELDIR);
-  return n2 > 0 && (size_t)n2 < outlen && has_runtime(out) ? LG_OK : LG_ERR;
+  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
+  const char *candidates[] = {"lua", LG_LUA_RELDIR};
+  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
+    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
+    if (n > 0 && (size_t)n < outlen && has_runtime(out)) return LG_OK;
+  }
+  return LG_ERR;
 }
 
 /* ===================== commands ===================== */
@@ -118,9 +140,20 @@ static void reload_on_change(void *gens) {
 
 /* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
 static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_metrics *metrics) {
-  char err[2048];
+  char err[2048], tls_dir[PATH_MAX];
+  if (*cfg->tls_listen && (!*cfg->tls_cert || !*cfg->tls_key)) {
+    lg_error("tls_listen needs tls_cert and tls_key");
+    return 1;
+  }
+  if (*cfg->tls_listen && find_tls_compat_dir(tls_dir, sizeof tls_dir) != LG_OK) {
+    lg_error("cannot find the TLS compatibility libraries (tls-compat/libssl.so) next to the "
+             "executable or in %s", LG_TLS_RELDIR);
+    return 1;
+  }
   lg_server_options so = {
-    .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
+    .listen = cfg->listen, .tls_listen = cfg->tls_listen, .tls_cert = cfg->tls_cert,
+    .tls_key = cfg->tls_key, .tls_compat_dir = tls_dir,
+    .threads = cfg->threads, .max_body_size = cfg->max_body_size,
     .max_header_size = cfg->max_header_size, .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
     .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
     .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,

@@ -34,6 +34,9 @@ typedef struct setting {
 
 static const setting settings[] = {
   STR(listen, "127.0.0.1:8000", "address to listen on, HOST:PORT"),
+  STR(tls_listen, "", "address for HTTPS, HOST:PORT (needs tls_cert and tls_key)"),
+  STR(tls_cert, "", "PEM certificate (chain) for HTTPS"),
+  STR(tls_key, "", "PEM private key for HTTPS"),
   STR(routes, "./routes", "directory of route scripts (*.lua, not *_spec.lua)"),
   STR(lake, "./data/lake", "lake root: DIR, file://DIR or s3://BUCKET/PREFIX"),
   STR(spool, "./data/spool", "spool directory for records not yet in the lake"),

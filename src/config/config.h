@@ -8,6 +8,9 @@
 
 typedef struct lg_config {
   char *listen;            /* "HOST:PORT" (civetweb listening_ports syntax also accepted) */
+  char *tls_listen;        /* "HOST:PORT" for HTTPS, or "" */
+  char *tls_cert;          /* PEM certificate chain */
+  char *tls_key;           /* PEM private key */
   char *routes;            /* directory of route scripts */
   char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
   char *spool;             /* spool directory */

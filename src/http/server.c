@@ -4,6 +4,7 @@
 #include "http/server.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "http/tls.h"
 #include "http/watchdog.h"
 #include "lua/metrics.h"
 #include "util/buf.h"
@@ -29,6 +30,7 @@
 
 struct lg_server {
   struct mg_context *ctx;
+  void *tls_ctx;           /* SSL_CTX for HTTPS, owned (NULL without TLS) */
   lg_watchdog *watchdog;   /* cuts bodies that arrive too slowly */
   lg_server_options opt;   /* copied; its strings belong to the caller */
   atomic_int in_flight;    /* requests being handled */
@@ -414,6 +416,14 @@ static int http_error(struct mg_connection *conn, int status, const char *msg) {
   return 0;   /* handled: civetweb sends nothing more */
 }
 
+/* civetweb asks for the SSL_CTX at start (*ssl_ctx NULL) and again before freeing it:
+ * returning 1 both times keeps the context ours, freed in lg_server_stop. */
+static int external_ssl_ctx(void **ssl_ctx, void *user_data) {
+  lg_server *srv = user_data;
+  if (*ssl_ctx == NULL) *ssl_ctx = srv->tls_ctx;
+  return 1;
+}
+
 static int log_message(const struct mg_connection *conn, const char *message) {
   lg_warn("civetweb: %s", message);
   return 1;
@@ -464,13 +474,23 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
     free(srv);
     return NULL;
   }
+  char ports[512];
+  int tls = opt->tls_listen && *opt->tls_listen;
+  snprintf(ports, sizeof ports, "%s%s%s%s", opt->listen, tls ? "," : "", tls ? opt->tls_listen : "", tls ? "s" : "");
+  if (tls && (lg_tls_load_compat(opt->tls_compat_dir, err, errlen) != LG_OK ||
+              (srv->tls_ctx = lg_tls_server_ctx(opt->tls_cert, opt->tls_key, err, errlen)) == NULL)) {
+    lg_watchdog_stop(srv->watchdog);
+    free(srv);
+    return NULL;
+  }
   char threads[24], keep_alive[24], request_timeout[24], header_size[24];
   snprintf(threads, sizeof threads, "%ld", opt->threads);
   snprintf(header_size, sizeof header_size, "%ld", opt->max_header_size);
   snprintf(keep_alive, sizeof keep_alive, "%ld", opt->keep_alive_timeout_ms);
   snprintf(request_timeout, sizeof request_timeout, "%ld", opt->request_timeout_ms);
   const char *options[] = {
-    "listening_ports", opt->listen,
+    "listening_ports", ports,
+    "ssl_protocol_version", "4",   /* TLS 1.2 and later (the context enforces it too) */
     "num_threads", threads,
     "enable_keep_alive", "yes",
     "keep_alive_timeout_ms", keep_alive,
@@ -488,14 +508,16 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
   callbacks.init_connection = init_connection;
   callbacks.end_request = end_request;
   callbacks.http_error = http_error;
+  if (tls) callbacks.external_ssl_ctx = external_ssl_ctx;
   struct mg_init_data init = {&callbacks, srv, options};
   unsigned code = 0;
   char text[256] = "";
   struct mg_error_data error = {&code, text, sizeof text};
   srv->ctx = mg_start2(&init, &error);
   if (srv->ctx == NULL) {
-    snprintf(err, errlen, "http: cannot listen on %s: %s", opt->listen, text[0] ? text : "mg_start failed");
+    snprintf(err, errlen, "http: cannot listen on %s: %s", ports, text[0] ? text : "mg_start failed");
     lg_watchdog_stop(srv->watchdog);
+    lg_tls_free_ctx(srv->tls_ctx);
     free(srv);
     return NULL;
   }
@@ -516,5 +538,6 @@ void lg_server_stop(lg_server *srv) {
   if (atomic_load(&srv->in_flight) > 0) lg_warn("stopping with requests still in flight");
   mg_stop(srv->ctx);   /* closes idle connections; exit_thread frees the workers */
   lg_watchdog_stop(srv->watchdog);
+  lg_tls_free_ctx(srv->tls_ctx);
   free(srv);
 }

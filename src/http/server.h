@@ -10,6 +10,9 @@
 
 typedef struct lg_server_options {
   const char *listen;           /* "HOST:PORT" */
+  const char *tls_listen;       /* "HOST:PORT" for HTTPS, or NULL/"" */
+  const char *tls_cert, *tls_key;   /* PEM files for HTTPS */
+  const char *tls_compat_dir;   /* where the libssl.so/libcrypto.so shims are */
   long threads;                 /* worker threads = connections served at once */
   long max_body_size;           /* larger bodies get 413 */
   long max_header_size;         /* request line + headers; larger get 431 */
