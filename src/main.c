@@ -2,6 +2,8 @@
  *   lakegate serve | check | health [URL] | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
+#include "http/keys.h"
+#include "http/ratelimit.h"
 #include "http/server.h"
 #include "lake/lake.h"
 #include "lua/generation.h"
@@ -92,10 +94,46 @@ static int find_lua_dir(char *out, size_t outlen) {
 
 /* ===================== commands ===================== */
 
+/* Checks what the settings table alone cannot (formats that span subsystems) and loads the
+ * API keys. Returns LG_OK or LG_ERR with a message in err. */
+static int prepare(const lg_config *cfg, char *err, size_t errlen) {
+  double rate, count;
+  if (*cfg->rate_limit && lg_ratelimit_parse(cfg->rate_limit, &rate, &count) != LG_OK) {
+    snprintf(err, errlen, "rate_limit must look like 100/s, 6000/m or 10/h, got '%s'", cfg->rate_limit);
+    return LG_ERR;
+  }
+  size_t rp = strlen(cfg->root_path);
+  if (rp && (cfg->root_path[0] != '/' || cfg->root_path[rp - 1] == '/')) {
+    snprintf(err, errlen, "root_path must start with / and not end with one, got '%s'", cfg->root_path);
+    return LG_ERR;
+  }
+  lg_keys_clear();
+  if (*cfg->api_keys && lg_keys_add_list(cfg->api_keys, err, errlen) != LG_OK) return LG_ERR;
+  if (*cfg->api_keys_file && lg_keys_load_file(cfg->api_keys_file, err, errlen) != LG_OK) return LG_ERR;
+  if (strcmp(cfg->auth, "api_key") == 0 && lg_keys_count() == 0) {
+    snprintf(err, errlen, "auth = api_key needs keys (api_keys, LAKEGATE_API_KEYS or api_keys_file)");
+    return LG_ERR;
+  }
+  return LG_OK;
+}
+
+static lg_vm_options vm_options(const lg_config *cfg, const char *lua_dir, lg_lake *lake) {
+  return (lg_vm_options){
+    .lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
+    .max_json_depth = cfg->max_json_depth, .auth = cfg->auth, .rate_limit = cfg->rate_limit,
+    .rate_limit_burst = cfg->rate_limit_burst, .cors_origins = cfg->cors_origins,
+    .root_path = cfg->root_path,
+  };
+}
+
 static int cmd_check(const lg_config *cfg, const char *lua_dir) {
-  lg_vm_options vo = {.lua_dir = lua_dir, .routes_dir = cfg->routes, .max_json_depth = cfg->max_json_depth};
-  lg_generations *gens = lg_generations_new(&vo);
   char err[2048];
+  if (prepare(cfg, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate check: %s\n", err);
+    return 1;
+  }
+  lg_vm_options vo = vm_options(cfg, lua_dir, NULL);
+  lg_generations *gens = lg_generations_new(&vo);
   int rc = gens && lg_generations_reload(gens, err, sizeof err) == LG_OK ? 0 : 1;
   if (rc == 0) printf("lakegate check: %s: ok\n", cfg->routes);
   else fprintf(stderr, "lakegate check: %s\n", gens ? err : "out of memory");
@@ -157,6 +195,7 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
     .max_header_size = cfg->max_header_size, .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
     .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
     .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,
+    .root_path = cfg->root_path, .trust_proxy = (int)cfg->trust_proxy,
   };
   lg_metrics_add_source(metrics, reload_metrics, gens);
   /* Block the signals in every thread; this thread takes them with sigwait. */
@@ -195,14 +234,17 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
 
 static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   char err[2048];
+  if (prepare(cfg, err, sizeof err) != LG_OK) {
+    lg_error("%s", err);
+    return 1;
+  }
   lg_lake_options lo = {cfg->lake, cfg->spool};
   lg_lake *lake = lg_lake_open(&lo, err, sizeof err);
   if (lake == NULL) {
     lg_error("%s", err);
     return 1;
   }
-  lg_vm_options vo = {.lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
-                      .max_json_depth = cfg->max_json_depth};
+  lg_vm_options vo = vm_options(cfg, lua_dir, lake);
   lg_generations *gens = lg_generations_new(&vo);
   lg_metrics *metrics = lg_metrics_new();
   int rc = 1;
@@ -304,5 +346,6 @@ int main(int argc, char **argv) {
     usage(stderr);
   }
   lg_config_free(&cfg);
+  lg_keys_clear();
   return rc;
 }

@@ -9,6 +9,7 @@ local lakegate = require("lakegate")
 local router = require("lakegate.router")
 local context = require("lakegate.context")
 local lake = require("lakegate.lake")
+local security = require("lakegate.security")
 
 local type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error =
       type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error
@@ -62,9 +63,11 @@ function App:add_route(method, path, opts, handler, where)
   if pattern.methods[method] then
     return nil, ("route %s %s is already declared at %s"):format(method, path, pattern.methods[method].where)
   end
+  local ok, policy = pcall(security.route, opts, ("route %s %s"):format(method, path))
+  if not ok then return nil, policy end
   local route = {
     method = method, path = path, opts = opts, handler = handler, where = where,
-    params = params, status = opts.status or 200,
+    params = params, status = opts.status or 200, security = policy,
   }
   pattern.methods[method] = route
   self.routes[#self.routes + 1] = route
@@ -258,6 +261,8 @@ local function result(route, n, a, b, c)
 end
 
 function App:call_route(route, req, params)
+  local refused, why, refusal_headers = self.policy:check(route, req)
+  if refused then return self:error_response(req, refused, why, refusal_headers) end
   local body, status, detail = self:validate_request(route, req, params)
   if body == nil then return self:error_response(req, status, detail) end
   if body == false then body = nil end
@@ -304,6 +309,12 @@ function App:dispatch(req)
   local method = req.method
   local route = pattern.methods[method]
   if route == nil and method == "HEAD" then route = pattern.methods.GET end
+  if route == nil and method == "OPTIONS" then
+    local wanted = req:header("access-control-request-method")
+    local target = wanted and (pattern.methods[wanted] or pattern.methods.GET)
+    local status, headers = self.policy:preflight(target, req, pattern.allow)
+    if status then return status, "", headers, pattern.path end
+  end
   if route == nil then
     local status, text, headers = self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
     return status, text, headers, pattern.path
@@ -315,6 +326,8 @@ function App:dispatch(req)
     log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
     status, text, headers = self:error_response(req, 500, "Internal Server Error")
   end
+  local origin = req:header("origin")
+  if origin then headers = security.merge(headers, self.policy:cors(route, origin)) end
   return status, text, headers, pattern.path
 end
 
@@ -327,6 +340,7 @@ function app.new(options)
   local a = setmetatable({
     routes = {}, patterns = {}, pattern_list = {}, error_handlers = {}, on_start = {},
     max_json_depth = options.max_json_depth or core.max_json_depth,
+    policy = security.new(options), root_path = options.root_path or "",
   }, App)
   a.handle = function(req) return a:dispatch(req) end
   return a

@@ -26,6 +26,7 @@ local OPTS = {
   body = "model", query = "model", path = "model", headers = "model", response = "model",
   status = "number", store = "string", summary = "string", description = "string",
   tags = "table", name = "string", deprecated = "boolean", include_in_schema = "boolean",
+  auth = "any", rate_limit = "string", cors = "any",
 }
 
 local function declare(method, path, opts, handler)
@@ -44,7 +45,7 @@ local function declare(method, path, opts, handler)
     if want == nil then
       error(("router.%s %s: unknown option '%s'"):format(method:lower(), path, tostring(k)), 3)
     end
-    local ok = want == "model" and model.is_model(v) or type(v) == want
+    local ok = want == "any" or (want == "model" and model.is_model(v)) or type(v) == want
     if not ok then
       error(("router.%s %s: option '%s' must be a %s"):format(method:lower(), path, k, want), 3)
     end

@@ -24,6 +24,14 @@ typedef struct lg_config {
   long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
   long request_timeout_ms;     /* a request (headers + body) must arrive within this */
   long watch;              /* 1: reload the routes when their files change */
+  char *auth;              /* none|api_key: default for routes */
+  char *api_keys;          /* name:secret,... */
+  char *api_keys_file;     /* "name secret" lines */
+  char *rate_limit;        /* "N/s" or "" */
+  long rate_limit_burst;   /* 0: rate */
+  char *cors_origins;      /* "*", "a,b" or "" */
+  char *root_path;         /* "/prod" or "" */
+  long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

@@ -207,6 +207,38 @@ static void send_out(struct mg_connection *conn, worker *w) {
   lg_buf_reset(&w->body);
 }
 
+/* ===================== client identity ===================== */
+
+/* The client's address: the socket's peer, or with a trusted proxy the first address of
+ * X-Forwarded-For (the original client). Writes into out. */
+static const char *client_address(struct mg_connection *conn, const struct mg_request_info *ri,
+                                  int trust_proxy, char *out, size_t outlen) {
+  const char *xff = trust_proxy ? mg_get_header(conn, "X-Forwarded-For") : NULL;
+  if (xff == NULL) return ri->remote_addr;
+  while (*xff == ' ') xff++;
+  size_t n = strcspn(xff, ", ");
+  if (n == 0 || n >= outlen) return ri->remote_addr;
+  memcpy(out, xff, n);
+  out[n] = '\0';
+  return out;
+}
+
+static const char *scheme(struct mg_connection *conn, const struct mg_request_info *ri,
+                          int trust_proxy) {
+  const char *proto = trust_proxy ? mg_get_header(conn, "X-Forwarded-Proto") : NULL;
+  if (proto && strcasecmp(proto, "https") == 0) return "https";
+  if (proto && strcasecmp(proto, "http") == 0) return "http";
+  return ri->is_ssl ? "https" : "http";
+}
+
+/* The path the routes see: without the gateway's root_path prefix when it is there. */
+static const char *route_path(const char *uri, const char *root_path) {
+  size_t n = root_path ? strlen(root_path) : 0;
+  if (n && strncmp(uri, root_path, n) == 0 && (uri[n] == '/' || uri[n] == '\0'))
+    return uri[n] ? uri + n : "/";
+  return uri;
+}
+
 /* ===================== built-in endpoints ===================== */
 
 static int answer_json(worker *w, int status, const char *body, int keep_alive, int send_body) {
@@ -258,11 +290,12 @@ static int builtin(lg_server *srv, worker *w, const char *uri, int keep_alive, i
 
 /* ===================== requests ===================== */
 
-static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, const char *id) {
+static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, const char *id,
+                         const char *client) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   int send_body = strcmp(ri->request_method, "HEAD") != 0;
   int keep_alive = wants_keep_alive(conn, ri);
-  const char *uri = ri->local_uri_raw ? ri->local_uri_raw : "/";
+  const char *uri = route_path(ri->local_uri_raw ? ri->local_uri_raw : "/", srv->opt.root_path);
 
   int status = builtin(srv, w, uri, keep_alive, send_body);
   if (status) {
@@ -291,7 +324,8 @@ static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, 
   }
   lg_req r = {
     .conn = conn, .ri = ri, .method = ri->request_method, .path = uri, .path_len = strlen(uri),
-    .body = w->body.data, .body_len = w->body.len, .id = id,
+    .body = w->body.data, .body_len = w->body.len, .id = id, .client = client,
+    .scheme = scheme(conn, ri, srv->opt.trust_proxy),
   };
   status = call_lua(w, &r, keep_alive, send_body);
   if (!keep_alive) mg_disable_connection_keep_alive(conn);
@@ -299,8 +333,8 @@ static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, 
 }
 
 /* One line per request: JSON fields, or a compact text form. */
-static void log_access(const struct mg_request_info *ri, const char *id, int status,
-                       size_t bytes_in, size_t bytes_out, int64_t duration_us) {
+static void log_access(const struct mg_request_info *ri, const char *id, const char *client,
+                       int status, size_t bytes_in, size_t bytes_out, int64_t duration_us) {
   lg_buf line = LG_BUF_INIT;
   const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
   if (lg_log_get_format() == LG_LOG_JSON) {
@@ -313,10 +347,10 @@ static void log_access(const struct mg_request_info *ri, const char *id, int sta
     lg_log_json_string(&line, path);
     lg_buf_appendf(&line, ",\"status\":%d,\"bytes_in\":%zu,\"bytes_out\":%zu,\"duration_ms\":%.3f,\"client\":",
                    status, bytes_in, bytes_out, (double)duration_us / 1000.0);
-    lg_log_json_string(&line, ri->remote_addr);
+    lg_log_json_string(&line, client);
     lg_buf_appends(&line, "}\n");
   } else {
-    lg_buf_appendf(&line, "%s \"%s %s\" %d %zu %.3fms id=%s\n", ri->remote_addr, ri->request_method,
+    lg_buf_appendf(&line, "%s \"%s %s\" %d %zu %.3fms id=%s\n", client, ri->request_method,
                    path, status, bytes_out, (double)duration_us / 1000.0, id);
   }
   if (line.data) lg_log_write(line.data, line.len);
@@ -332,8 +366,9 @@ static int handle_request(struct mg_connection *conn, void *cbdata) {
   int64_t start = lg_clock_monotonic_us();
   worker *w = mg_get_thread_pointer(conn);
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  char generated[33];
+  char generated[33], forwarded[64];
   const char *id = request_id(conn, generated);
+  const char *client = client_address(conn, ri, srv->opt.trust_proxy, forwarded, sizeof forwarded);
   atomic_fetch_add(&srv->in_flight, 1);
   int status;
   if (atomic_load(&srv->stopping)) {
@@ -342,14 +377,14 @@ static int handle_request(struct mg_connection *conn, void *cbdata) {
     snprintf(w->route, sizeof w->route, "%s", "");
     status = 503;
   } else {
-    status = serve_request(srv, conn, w, id);
+    status = serve_request(srv, conn, w, id, client);
   }
   size_t bytes_out = w->out.len, bytes_in = w->body.len;
   send_out(conn, w);
   atomic_fetch_sub(&srv->in_flight, 1);
   int64_t took = lg_clock_monotonic_us() - start;
   if (w->shard) lg_metrics_observe_request(w->shard, ri->request_method, w->route, status, took, bytes_in, bytes_out);
-  if (srv->opt.access_log) log_access(ri, id, status, bytes_in, bytes_out, took);
+  if (srv->opt.access_log) log_access(ri, id, client, status, bytes_in, bytes_out, took);
   return status;   /* > 0: civetweb sends nothing more */
 }
 
@@ -496,6 +531,10 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
     "keep_alive_timeout_ms", keep_alive,
     "request_timeout_ms", request_timeout,
     "max_request_size", header_size,
+    /* civetweb answers CORS preflights itself, allowing any origin, unless these are
+     * empty; lakegate's routes decide (see lua/lakegate/security.lua). */
+    "access_control_allow_origin", "",
+    "access_control_allow_methods", "",
     "tcp_nodelay", "1",
     "listen_backlog", "1024",
     "connection_queue", "256",

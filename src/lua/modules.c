@@ -4,8 +4,10 @@
 #include <lauxlib.h>
 
 static const luaL_Reg preloads[] = {
+  {"lakegate.auth", lg_open_auth},
   {"lakegate.core", lg_open_core},
   {"lakegate.lakewriter", lg_open_lakewriter},
+  {"lakegate.ratelimit", lg_open_ratelimit},
   {NULL, NULL},
 };
 

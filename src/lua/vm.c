@@ -73,9 +73,18 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   }
   lua_getfield(L, -1, "load");
   lua_pushstring(L, opt->routes_dir);
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 8);
   lua_pushinteger(L, opt->max_json_depth);
   lua_setfield(L, -2, "max_json_depth");
+  const char *strings[][2] = {{"auth", opt->auth}, {"rate_limit", opt->rate_limit},
+                              {"cors_origins", opt->cors_origins}, {"root_path", opt->root_path}};
+  for (size_t i = 0; i < LG_ARRAY_LEN(strings); i++) {
+    if (strings[i][1] == NULL || *strings[i][1] == '\0') continue;
+    lua_pushstring(L, strings[i][1]);
+    lua_setfield(L, -2, strings[i][0]);          /* options[name] = value */
+  }
+  lua_pushinteger(L, opt->rate_limit_burst);
+  lua_setfield(L, -2, "rate_limit_burst");
   if (opt->routes) {
     push_files(L, opt->routes);
     lua_setfield(L, -2, "files");

@@ -15,6 +15,12 @@ typedef struct lg_vm_options {
   const lg_snapshot *routes;   /* its contents; NULL reads the folder itself */
   lg_lake *lake;            /* lake for lake.put, or NULL (lakegate check) */
   long max_json_depth;      /* nesting limit for request bodies */
+  /* App-wide defaults, passed to lakegate.app (NULL or "" when unset). */
+  const char *auth;         /* "none" or "api_key" */
+  const char *rate_limit;   /* "100/s" ... */
+  long rate_limit_burst;
+  const char *cors_origins; /* "*" or "a,b" */
+  const char *root_path;    /* "/prod" */
 } lg_vm_options;
 
 typedef struct lg_vm lg_vm;
