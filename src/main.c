@@ -7,6 +7,7 @@
 #include "http/server.h"
 #include "lake/lake.h"
 #include "lua/generation.h"
+#include "lua/modules.h"
 #include "lua/vm.h"
 #include "lua/watch.h"
 #include "util/common.h"
@@ -326,6 +327,8 @@ int main(int argc, char **argv) {
   lg_log_format_parse(cfg.log_format, &format);
   lg_log_set_level(level);
   lg_log_set_format(format);
+  lg_lua_shared_capacity((size_t)cfg.shared_dict_entries);
+  curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread: not thread-safe */
 
   int rc = 2;
   char lua_dir[PATH_MAX];
@@ -347,5 +350,6 @@ int main(int argc, char **argv) {
   }
   lg_config_free(&cfg);
   lg_keys_clear();
+  curl_global_cleanup();
   return rc;
 }

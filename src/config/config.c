@@ -47,6 +47,7 @@ static const setting settings[] = {
   INT(rate_limit_burst, "0", 0, 1000000, "requests a client may make at once (0: one second's worth)"),
   STR(cors_origins, "", "origins allowed by CORS: * or a comma-separated list (empty: no CORS)"),
   STR(root_path, "", "path prefix a gateway adds, e.g. /prod (stripped for routing, used in links)"),
+  INT(shared_dict_entries, "100000", 16, 100000000, "entries lakegate.shared keeps (the oldest make room)"),
   BOOL(trust_proxy, "false", "take the client address and scheme from X-Forwarded-For/-Proto"),
   ONEOF(log_level, "info", "error|warn|info|debug", "least severe level logged"),
   ONEOF(log_format, "json", "json|text", "one JSON object per line, or text for people"),

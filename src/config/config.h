@@ -32,6 +32,7 @@ typedef struct lg_config {
   char *cors_origins;      /* "*", "a,b" or "" */
   char *root_path;         /* "/prod" or "" */
   long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
+  long shared_dict_entries;   /* capacity of lakegate.shared */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 
