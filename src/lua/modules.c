@@ -4,8 +4,12 @@
 #include <lauxlib.h>
 
 static const luaL_Reg preloads[] = {
+  {"lakegate.auth", lg_open_auth},
   {"lakegate.core", lg_open_core},
+  {"lakegate.http", lg_open_http},
   {"lakegate.lakewriter", lg_open_lakewriter},
+  {"lakegate.ratelimit", lg_open_ratelimit},
+  {"lakegate.shared", lg_open_shared},
   {NULL, NULL},
 };
 
