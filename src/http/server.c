@@ -380,10 +380,12 @@ static int handle_request(struct mg_connection *conn, void *cbdata) {
     status = serve_request(srv, conn, w, id, client);
   }
   size_t bytes_out = w->out.len, bytes_in = w->body.len;
-  send_out(conn, w);
-  atomic_fetch_sub(&srv->in_flight, 1);
+  /* Counted before the answer leaves, so a client that scrapes /metrics right after its
+   * response already sees it. */
   int64_t took = lg_clock_monotonic_us() - start;
   if (w->shard) lg_metrics_observe_request(w->shard, ri->request_method, w->route, status, took, bytes_in, bytes_out);
+  send_out(conn, w);
+  atomic_fetch_sub(&srv->in_flight, 1);
   if (srv->opt.access_log) log_access(ri, id, client, status, bytes_in, bytes_out, took);
   return status;   /* > 0: civetweb sends nothing more */
 }
