@@ -35,10 +35,14 @@ typedef struct field {
 
 static void on_field(void *ud, const char *path, const char *text, size_t len) {
   field *f = ud;
-  if (text && strcmp(path, f->path) == 0) snprintf(f->out, f->outlen, "%s", text);
+  const char *below_root = strchr(path, '/');
+  if (text && below_root && strcmp(below_root + 1, f->path) == 0)
+    snprintf(f->out, f->outlen, "%s", text);
 }
 
-/* The text of the element at path in an XML answer, or "" if absent. */
+/* The text of the element at path below the root of an XML answer, or "" if absent.
+ * The root's name is not checked: S3 says CompleteMultipartUploadResult where some
+ * S3-compatible stores (moto) say ...Response. */
 static void xml_field(const lg_http_response *resp, const char *path, char *out, size_t outlen) {
   field f = {path, out, outlen};
   char err[128];
@@ -64,7 +68,7 @@ static int create(upload *u, const lg_s3_put_options *opt, lg_aws_error *err) {
   if (rc != LG_OK) lg_s3_local_error(err, r.what, "out of memory");
   else rc = lg_s3_send(u->s3, &r, NULL, 0, 0, 0, &resp, err);
   if (rc == LG_OK) {
-    xml_field(&resp, "InitiateMultipartUploadResult/UploadId", id, sizeof id);
+    xml_field(&resp, "UploadId", id, sizeof id);
     if (id[0] == '\0') {
       lg_s3_local_error(err, r.what, "no UploadId in the answer to CreateMultipartUpload");
       rc = LG_ERR;
@@ -144,7 +148,7 @@ static int complete(upload *u, lg_s3_object *out, lg_aws_error *err) {
   if (rc != LG_OK) lg_s3_local_error(err, r.what, "out of memory");
   /* A 200 may still carry <Error>: S3 fails a completion after it started answering. */
   else rc = lg_s3_send(u->s3, &r, xml.data, xml.len, 0, 1, &resp, err);
-  if (rc == LG_OK && out) xml_field(&resp, "CompleteMultipartUploadResult/ETag", out->etag, sizeof out->etag);
+  if (rc == LG_OK && out) xml_field(&resp, "ETag", out->etag, sizeof out->etag);
   lg_http_response_free(&resp);
   lg_s3_request_free(&r);
   lg_buf_free(&xml);
