@@ -127,6 +127,7 @@ struct lg_aws_provider {
   lg_aws_credentials current;     /* empty until the first fetch */
   int active;                     /* index of the source current came from, or -1 */
   int rejected;                   /* a service rejected current: fetch before reuse */
+  int chain;                      /* 1: the default chain (its choice is worth a log line) */
 };
 
 static lg_aws_provider *provider_alloc(void) {
@@ -173,6 +174,7 @@ lg_aws_provider *lg_aws_provider_new(const lg_aws_provider_options *opt, char *e
     snprintf(err, errlen, "aws: out of memory");
     return NULL;
   }
+  p->chain = 1;
   if (o.refresh_window_s > 0) p->refresh_window_s = o.refresh_window_s;
   lg_http_transport *http = o.http;
   if (http == NULL && (http = p->own_http = lg_http_curl_new(NULL, err, errlen)) == NULL) goto fail;
@@ -298,7 +300,7 @@ static int fetch_chain(lg_aws_provider *p, int active, time_t now, lg_aws_creden
 static int store(lg_aws_provider *p, int source, lg_aws_credentials *fresh,
                  lg_aws_credentials *out) {
   pthread_mutex_lock(&p->lock);
-  if (source != p->active)
+  if (source != p->active && p->chain)
     lg_info("credentials from %s", p->sources[source]->name);
   lg_aws_credentials_clear(&p->current);
   p->current = *fresh;   /* moved: fresh is emptied below */

@@ -6,6 +6,7 @@
 static const luaL_Reg preloads[] = {
   {"lakegate.core", lg_open_core},
   {"lakegate.lakewriter", lg_open_lakewriter},
+  {"lakegate.s3", lg_open_s3},
   {NULL, NULL},
 };
 

@@ -8,6 +8,7 @@
 
 int lg_open_core(lua_State *L);         /* lakegate.core (core.c) */
 int lg_open_lakewriter(lua_State *L);   /* lakegate.lakewriter (lakewriter.c) */
+int lg_open_s3(lua_State *L);           /* lakegate.s3 (s3.c) */
 
 /* Registers every C module in package.preload, so require() finds them without cpath.
  * This function is the table of contents of lakegate's C API for Lua. */

@@ -83,7 +83,23 @@ static int handle(struct mg_connection *c, void *ud) {
   return status;
 }
 
+static void stop_server(void) {
+  mg_stop(srv.ctx);
+  pthread_mutex_destroy(&srv.lock);
+  srv.ctx = NULL;
+}
+
+/* Starts the server once for the suite (civetweb takes seconds to stop; it is stopped
+ * at exit), and resets its state for each test. */
 static void start_server(time_t expiration) {
+  if (srv.ctx) {
+    pthread_mutex_lock(&srv.lock);
+    srv.token_puts = srv.credential_gets = srv.token_serial = srv.fail = 0;
+    srv.expiration = expiration;
+    srv.ecs_token = NULL;
+    pthread_mutex_unlock(&srv.lock);
+    return;
+  }
   memset(&srv, 0, sizeof srv);
   pthread_mutex_init(&srv.lock, NULL);
   srv.expiration = expiration;
@@ -92,15 +108,11 @@ static void start_server(time_t expiration) {
   memset(&cb, 0, sizeof cb);
   srv.ctx = mg_start(&cb, NULL, opts);
   ASSERT_MSG(srv.ctx != NULL, "metadata server starts on 127.0.0.1");
+  atexit(stop_server);
   mg_set_request_handler(srv.ctx, "/", handle, &srv);
   struct mg_server_port port;
   ASSERT_INT_EQ(mg_get_server_ports(srv.ctx, 1, &port), 1, "the server has one port");
   srv.port = port.port;
-}
-
-static void stop_server(void) {
-  mg_stop(srv.ctx);
-  pthread_mutex_destroy(&srv.lock);
 }
 
 static int counter(const int *field) {
@@ -290,7 +302,9 @@ static void ecs_full_uri_with_token_and_token_file(void) {
   reset_env();
   time_t now = time(NULL);
   start_server(now + 3600);
+  pthread_mutex_lock(&srv.lock);
   srv.ecs_token = "Bearer ecs-token";
+  pthread_mutex_unlock(&srv.lock);
   char url[128];
   snprintf(url, sizeof url, "http://127.0.0.1:%d/ecs/credentials", srv.port);
   setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
@@ -313,7 +327,6 @@ static void ecs_full_uri_with_token_and_token_file(void) {
   ASSERT_STR_EQ(lg_aws_provider_source(p), "ecs", "source");
   lg_aws_credentials_clear(&c);
   lg_aws_provider_free(p);
-  stop_server();
   cleanup_env();
 }
 
@@ -337,7 +350,6 @@ static void ecs_relative_uri_and_unsafe_full_uri(void) {
   setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.1.1/creds", 1);
   ASSERT_MSG(lg_aws_provider_new(NULL, err, sizeof err) == NULL, "plain http to a remote host");
   ASSERT_MSG(strstr(err, "must be https") != NULL, err);
-  stop_server();
   cleanup_env();
 }
 
@@ -366,7 +378,6 @@ static void imds_token_role_and_refresh_before_expiry(void) {
   ASSERT_INT_EQ(counter(&srv.token_puts), 1, "the session token is reused");
   lg_aws_credentials_clear(&c);
   lg_aws_provider_free(p);
-  stop_server();
   cleanup_env();
 }
 
@@ -387,7 +398,6 @@ static void imds_new_token_after_401(void) {
   ASSERT_INT_EQ(counter(&srv.token_puts), 2, "a new token after the 401");
   lg_aws_credentials_clear(&c);
   lg_aws_provider_free(p);
-  stop_server();
   cleanup_env();
 }
 
@@ -411,7 +421,6 @@ static void failed_refresh_keeps_valid_credentials_until_expiry(void) {
              err);
   lg_aws_credentials_clear(&c);
   lg_aws_provider_free(p);
-  stop_server();
   cleanup_env();
 }
 
@@ -450,7 +459,6 @@ static void concurrent_getters_share_one_refresh(void) {
   for (int i = 0; i < 8; i++) ASSERT_INT_EQ(g[i].ok, 50, "every get succeeded");
   ASSERT_INT_EQ(counter(&srv.credential_gets), 1, "400 gets, one fetch");
   lg_aws_provider_free(p);
-  stop_server();
   cleanup_env();
 }
 
@@ -503,7 +511,6 @@ static void secrets_never_reach_the_log(void) {
   ASSERT_MSG(strstr(log, SECRET) == NULL && strstr(log, "session-") == NULL,
              "no secret or session token in the log");
   free(log);
-  stop_server();
   cleanup_env();
 }
 
