@@ -6,7 +6,8 @@ RUN scripts/install-deps && scripts/build build && cmake --install build --prefi
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      liblua5.4-0 lua-cjson libcivetweb1 libcurl4 libssl3 zlib1g libpcre2-8-0 ca-certificates \
+      liblua5.4-0 lua-cjson libcivetweb1 libcurl4 libssl3 zlib1g libpcre2-8-0 libexpat1 libjansson4 \
+      ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/lakegate --create-home lakegate
 COPY --from=build /opt/lakegate /opt/lakegate

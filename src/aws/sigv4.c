@@ -53,6 +53,11 @@ int lg_sigv4_canonical_uri(lg_buf *out, const char *path, size_t len, unsigned f
   if (len == 0) return lg_buf_appendc(out, '/');
   lg_buf tmp = LG_BUF_INIT;
   int rc;
+  /* The canonical URI is an absolute path even when the target is not (normalizing
+   * makes it absolute by itself). */
+  if (path[0] != '/' && (flags & (LG_SIGV4_S3 | LG_SIGV4_NO_NORMALIZE)) &&
+      lg_buf_appendc(out, '/') != LG_OK)
+    return LG_ERR;
   if (flags & LG_SIGV4_S3) {
     /* S3 encodes once: the path on the wire is already encoded, so decode it first. */
     rc = lg_uri_decode(&tmp, path, len);

@@ -440,6 +440,9 @@ static void s3_paths_are_encoded_once_and_never_normalized(void) {
   check_uri("/b/100%25 sure+%C3%A9", LG_SIGV4_S3, "/b/100%25%20sure%2B%C3%A9");
   check_uri("/b/%zz%4", LG_SIGV4_S3, "/b/%25zz%254");   /* broken escapes are literal '%' */
   check_uri("", LG_SIGV4_S3, "/");
+  check_uri("k", LG_SIGV4_S3, "/k");   /* found by the fuzzer: always an absolute path */
+  check_uri("a/./b", LG_SIGV4_NO_NORMALIZE, "/a/./b");
+  check_uri("a/../b", 0, "/b");
   /* Other services encode the path as sent once more and normalize it. */
   check_uri("/a%20b/../c", 0, "/c");
   check_uri("/a%20b", 0, "/a%2520b");
