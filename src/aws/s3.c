@@ -329,13 +329,16 @@ int lg_s3_put_file(lg_s3 *s3, const char *bucket, const char *key, const char *p
 
 /* ===================== reads and deletes ===================== */
 
-int lg_s3_get(lg_s3 *s3, const char *bucket, const char *key, lg_buf *body, size_t max_size,
-              lg_s3_object *info, lg_aws_error *err) {
+/* One request on an object without a body: the answer's body is appended to body and
+ * its headers describe the object in info (either may be NULL). */
+static int object_call(lg_s3 *s3, const char *method, const char *bucket, const char *key,
+                       size_t max_size, lg_buf *body, lg_s3_object *info, lg_aws_error *err) {
   lg_s3_request r;
   lg_http_response resp = LG_HTTP_RESPONSE_INIT;
-  if (lg_s3_request_init(s3, &r, "GET", bucket, key, NULL, err) != LG_OK) return LG_ERR;
+  if (lg_s3_request_init(s3, &r, method, bucket, key, NULL, err) != LG_OK) return LG_ERR;
   int rc = lg_s3_send(s3, &r, NULL, 0, max_size, 0, &resp, err);
-  if (rc == LG_OK && lg_buf_append(body, resp.body.data ? resp.body.data : "", resp.body.len) != LG_OK) {
+  if (rc == LG_OK && body &&
+      lg_buf_append(body, resp.body.data ? resp.body.data : "", resp.body.len) != LG_OK) {
     lg_s3_local_error(err, r.what, "out of memory");
     rc = LG_ERR;
   }
@@ -348,29 +351,18 @@ int lg_s3_get(lg_s3 *s3, const char *bucket, const char *key, lg_buf *body, size
   return rc;
 }
 
+int lg_s3_get(lg_s3 *s3, const char *bucket, const char *key, lg_buf *body, size_t max_size,
+              lg_s3_object *info, lg_aws_error *err) {
+  return object_call(s3, "GET", bucket, key, max_size, body, info, err);
+}
+
 int lg_s3_head(lg_s3 *s3, const char *bucket, const char *key, lg_s3_object *info,
                lg_aws_error *err) {
-  lg_s3_request r;
-  lg_http_response resp = LG_HTTP_RESPONSE_INIT;
-  if (lg_s3_request_init(s3, &r, "HEAD", bucket, key, NULL, err) != LG_OK) return LG_ERR;
-  int rc = lg_s3_send(s3, &r, NULL, 0, 0, 0, &resp, err);
-  if (rc == LG_OK && info) {
-    start_info(info, key);
-    object_from_headers(info, &resp.headers);
-  }
-  lg_http_response_free(&resp);
-  lg_s3_request_free(&r);
-  return rc;
+  return object_call(s3, "HEAD", bucket, key, 0, NULL, info, err);
 }
 
 int lg_s3_delete(lg_s3 *s3, const char *bucket, const char *key, lg_aws_error *err) {
-  lg_s3_request r;
-  lg_http_response resp = LG_HTTP_RESPONSE_INIT;
-  if (lg_s3_request_init(s3, &r, "DELETE", bucket, key, NULL, err) != LG_OK) return LG_ERR;
-  int rc = lg_s3_send(s3, &r, NULL, 0, 0, 0, &resp, err);
-  lg_http_response_free(&resp);
-  lg_s3_request_free(&r);
-  return rc;
+  return object_call(s3, "DELETE", bucket, key, 0, NULL, NULL, err);
 }
 
 /* ===================== presigned URLs ===================== */

@@ -98,6 +98,11 @@ static lg_s3 *fake_client(const char *endpoint, lg_s3_addressing addressing, lg_
   return s3;
 }
 
+/* The usual client: path style on 127.0.0.1:9000. */
+static lg_s3 *local_client(lg_aws_provider **creds) {
+  return fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, creds);
+}
+
 static void free_client(lg_s3 *s3, lg_aws_provider *creds) {
   lg_s3_free(s3);
   lg_aws_provider_free(creds);
@@ -112,6 +117,10 @@ static const char *header(int i, const char *name) {
   return lg_http_headers_get(&fake.seen[i].headers, name);
 }
 
+#define INITIATE_XML(id) \
+  "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>" id \
+  "</UploadId></InitiateMultipartUploadResult>"
+
 #define ERROR_XML(code, msg) \
   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" code "</Code><Message>" msg \
   "</Message><RequestId>R1</RequestId></Error>"
@@ -121,7 +130,7 @@ static const char *header(int i, const char *name) {
 static void path_style_for_ip_endpoints_virtual_for_aws(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   ASSERT_INT_EQ(lg_s3_put(s3, "bkt", "lake/t/dt=2026-01-02/hr=03/a b.json.gz", "x", 1, NULL, NULL, &err),
                 LG_OK, err.message);
   ASSERT_STR_EQ(fake.seen[0].url, "http://127.0.0.1:9000/bkt/lake/t/dt%3D2026-01-02/hr%3D03/a%20b.json.gz",
@@ -169,7 +178,7 @@ static void endpoint_from_environment_and_bad_endpoints(void) {
 static void put_sends_checksums_types_and_sse(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   script((answer){200, NULL, "\"etag1\"", 0});
   lg_s3_put_options po = {"application/x-ndjson", "gzip", LG_S3_CHECKSUM_MD5, LG_S3_SSE_KMS, "key-1"};
   lg_s3_object out;
@@ -205,7 +214,7 @@ static void put_sends_checksums_types_and_sse(void) {
 static void auth_errors_are_reported_and_never_retried(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   script((answer){403, ERROR_XML("SignatureDoesNotMatch", "The request signature we calculated does "
                                  "not match the signature you provided."), NULL, 0});
   ASSERT_INT_EQ(lg_s3_put(s3, "b", "k", "x", 1, NULL, NULL, &err), LG_ERR, "403");
@@ -217,7 +226,7 @@ static void auth_errors_are_reported_and_never_retried(void) {
   ASSERT_INT_EQ(nslept, 0, "no backoff");
   free_client(s3, c);
 
-  s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  s3 = local_client(&c);
   script((answer){404, NULL, NULL, 0});
   ASSERT_INT_EQ(lg_s3_head(s3, "b", "missing", NULL, &err), LG_ERR, "HEAD 404");
   ASSERT_STR_EQ(err.message, "s3: HEAD s3://b/missing: 404 Not Found", "a status without a document");
@@ -229,7 +238,7 @@ static void auth_errors_are_reported_and_never_retried(void) {
 static void throttling_and_5xx_are_retried_with_backoff(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   script((answer){503, ERROR_XML("SlowDown", "Please reduce your request rate."), NULL, 0});
   script((answer){0, NULL, NULL, 1});
   script((answer){200, NULL, "\"e\"", 0});
@@ -241,7 +250,7 @@ static void throttling_and_5xx_are_retried_with_backoff(void) {
   ASSERT_MSG(strcmp(header(0, "X-Amz-Date"), "20150830T123600Z") == 0, "each attempt is signed");
   free_client(s3, c);
 
-  s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  s3 = local_client(&c);
   for (int i = 0; i < 3; i++)
     script((answer){503, ERROR_XML("SlowDown", "Please reduce your request rate."), NULL, 0});
   ASSERT_INT_EQ(lg_s3_put(s3, "b", "k", "x", 1, NULL, NULL, &err), LG_ERR, "out of attempts");
@@ -250,7 +259,7 @@ static void throttling_and_5xx_are_retried_with_backoff(void) {
   ASSERT_INT_EQ(err.retryable, 1, "the caller may try again later");
   free_client(s3, c);
 
-  s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  s3 = local_client(&c);
   script((answer){0, NULL, NULL, 0});
   ASSERT_INT_EQ(lg_s3_get(s3, "b", "k", &(lg_buf)LG_BUF_INIT, 0, NULL, &err), LG_ERR, "fatal transport error");
   ASSERT_INT_EQ(fake.nseen, 1, "a non-retryable transport failure is not retried");
@@ -261,14 +270,14 @@ static void throttling_and_5xx_are_retried_with_backoff(void) {
 static void expired_token_refreshes_credentials_once(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   script((answer){400, ERROR_XML("ExpiredToken", "The provided token has expired."), NULL, 0});
   script((answer){200, NULL, NULL, 0});
   ASSERT_INT_EQ(lg_s3_delete(s3, "b", "k", &err), LG_OK, "passes with fresh credentials");
   ASSERT_INT_EQ(fake.nseen, 2, "resent once");
   ASSERT_INT_EQ(nslept, 0, "without a backoff");
   free_client(s3, c);
-  s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  s3 = local_client(&c);
   script((answer){400, ERROR_XML("ExpiredToken", "expired"), NULL, 0});
   script((answer){400, ERROR_XML("ExpiredToken", "expired"), NULL, 0});
   ASSERT_INT_EQ(lg_s3_delete(s3, "b", "k", &err), LG_ERR, "fresh credentials refused too");
@@ -281,9 +290,8 @@ static void expired_token_refreshes_credentials_once(void) {
 static void multipart_upload_above_the_threshold(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);   /* parts of 4 */
-  script((answer){200, "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
-                       "<UploadId>up/1+x</UploadId></InitiateMultipartUploadResult>", NULL, 0});
+  lg_s3 *s3 = local_client(&c);   /* parts of 4 */
+  script((answer){200, INITIATE_XML("up/1+x"), NULL, 0});
   script((answer){200, NULL, "\"p1\"", 0});
   script((answer){200, NULL, "\"p2\"", 0});
   script((answer){200, NULL, "\"p3\"", 0});
@@ -317,9 +325,8 @@ static void multipart_upload_above_the_threshold(void) {
 static void failed_part_aborts_the_upload(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
-  script((answer){200, "<InitiateMultipartUploadResult><UploadId>U</UploadId></InitiateMultipartUploadResult>",
-                  NULL, 0});
+  lg_s3 *s3 = local_client(&c);
+  script((answer){200, INITIATE_XML("U"), NULL, 0});
   script((answer){200, NULL, "\"p1\"", 0});
   script((answer){403, ERROR_XML("AccessDenied", "Access Denied"), NULL, 0});
   script((answer){204, NULL, NULL, 0});
@@ -334,9 +341,8 @@ static void failed_part_aborts_the_upload(void) {
 static void error_inside_a_200_completion_is_retried(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
-  script((answer){200, "<InitiateMultipartUploadResult><UploadId>U</UploadId></InitiateMultipartUploadResult>",
-                  NULL, 0});
+  lg_s3 *s3 = local_client(&c);
+  script((answer){200, INITIATE_XML("U"), NULL, 0});
   for (int i = 0; i < 3; i++) script((answer){200, NULL, "\"p\"", 0});
   script((answer){200, ERROR_XML("InternalError", "We encountered an internal error."), NULL, 0});
   script((answer){200, "<CompleteMultipartUploadResult><ETag>\"f\"</ETag></CompleteMultipartUploadResult>",
@@ -354,9 +360,8 @@ static void put_file_reads_part_by_part(void) {
   close(fd);
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
-  script((answer){200, "<InitiateMultipartUploadResult><UploadId>U</UploadId></InitiateMultipartUploadResult>",
-                  NULL, 0});
+  lg_s3 *s3 = local_client(&c);
+  script((answer){200, INITIATE_XML("U"), NULL, 0});
   for (int i = 0; i < 3; i++) script((answer){200, NULL, "\"p\"", 0});
   ASSERT_INT_EQ(lg_s3_put_file(s3, "b", "k", path, NULL, NULL, &err), LG_OK, err.message);
   ASSERT_STR_EQ(fake.seen[1].body.data, "abcd", "part 1 from the file");
@@ -378,7 +383,7 @@ static int collect(void *ud, const lg_s3_object *o) {
 static void listing_follows_continuation_tokens(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   script((answer){200, "<ListBucketResult><IsTruncated>true</IsTruncated>"
                        "<Contents><Key>lake/a&amp;b</Key><Size>3</Size><ETag>&quot;e1&quot;</ETag></Contents>"
                        "<NextContinuationToken>tok/1=</NextContinuationToken></ListBucketResult>", NULL, 0});
@@ -409,7 +414,7 @@ static void listing_follows_continuation_tokens(void) {
 static void presigned_get_url(void) {
   lg_aws_provider *c;
   lg_aws_error err;
-  lg_s3 *s3 = fake_client("http://127.0.0.1:9000", LG_S3_ADDRESSING_AUTO, &c);
+  lg_s3 *s3 = local_client(&c);
   lg_buf url = LG_BUF_INIT;
   ASSERT_INT_EQ(lg_s3_presign_get(s3, "b", "dt=1/k", 600, fixed_now(), &url, &err), LG_OK, err.message);
   const char *want = "http://127.0.0.1:9000/b/dt%3D1/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&"

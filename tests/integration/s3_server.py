@@ -6,10 +6,11 @@ the Python running the tests).
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
+
+import server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 START_DEADLINE_S = 60.0    # moto imports slowly (more so beside a sanitizer build)
@@ -61,14 +62,9 @@ class MotoServer:
 
     def stop(self):
         """SIGTERM, a bounded wait, then SIGKILL. Safe to call more than once."""
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
             return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=STOP_DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=STOP_DEADLINE_S)
+        server.stop_process(self.proc, STOP_DEADLINE_S)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
 
