@@ -128,6 +128,34 @@ const char *lg_s3_region(const lg_s3 *s3) {
   return s3->region;
 }
 
+int lg_s3_split_uri(const char *uri, char *bucket, size_t bucket_len, char *prefix,
+                    size_t prefix_len, char *err, size_t errlen) {
+  if (strncmp(uri, "s3://", 5) != 0) {
+    snprintf(err, errlen, "s3: \"%s\" is not an s3://bucket[/prefix] URI", uri);
+    return LG_ERR;
+  }
+  const char *b = uri + 5, *slash = strchr(b, '/');
+  size_t n = slash ? (size_t)(slash - b) : strlen(b);
+  int ok = n >= 3 && n <= 63 && n < bucket_len && b[0] != '.' && b[0] != '-' &&
+           b[n - 1] != '.' && b[n - 1] != '-';
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '.' || b[i] == '-';
+  if (!ok) {
+    snprintf(err, errlen, "s3: \"%s\": bad bucket name \"%.*s\"", uri, (int)(n < 80 ? n : 80), b);
+    return LG_ERR;
+  }
+  const char *p = slash ? slash + 1 : "";
+  size_t plen = strlen(p);
+  while (plen > 0 && p[plen - 1] == '/') plen--;
+  if (plen >= prefix_len) {
+    snprintf(err, errlen, "s3: \"%s\": the prefix is too long", uri);
+    return LG_ERR;
+  }
+  snprintf(bucket, bucket_len, "%.*s", (int)n, b);
+  snprintf(prefix, prefix_len, "%.*s", (int)plen, p);
+  return LG_OK;
+}
+
 /* ===================== requests ===================== */
 
 /* A bucket name that can be the first label of a host name (and of a TLS certificate's

@@ -54,6 +54,12 @@ void lg_s3_free(lg_s3 *s3);
 const char *lg_s3_endpoint(const lg_s3 *s3);
 const char *lg_s3_region(const lg_s3 *s3);
 
+/* Splits "s3://bucket/prefix/..." into the bucket and the key prefix after it ("" if
+ * none; without leading or trailing '/'). Checks the bucket name (3-63 characters:
+ * lowercase letters, digits, '.', '-'). Returns LG_OK, or LG_ERR with a message in err. */
+int lg_s3_split_uri(const char *uri, char *bucket, size_t bucket_len, char *prefix,
+                    size_t prefix_len, char *err, size_t errlen);
+
 /* ===================== objects ===================== */
 
 typedef enum {

@@ -428,7 +428,25 @@ static void presigned_get_url(void) {
   free_client(s3, c);
 }
 
+static void split_s3_uris(void) {
+  char bucket[64], prefix[256], err[LG_ERRLEN];
+  ASSERT_INT_EQ(lg_s3_split_uri("s3://my-lake.data/lake/raw/", bucket, sizeof bucket, prefix,
+                                sizeof prefix, err, sizeof err), LG_OK, err);
+  ASSERT_STR_EQ(bucket, "my-lake.data", "bucket");
+  ASSERT_STR_EQ(prefix, "lake/raw", "prefix without the trailing slash");
+  ASSERT_INT_EQ(lg_s3_split_uri("s3://bkt", bucket, sizeof bucket, prefix, sizeof prefix, err,
+                                sizeof err), LG_OK, err);
+  ASSERT_STR_EQ(prefix, "", "no prefix");
+  ASSERT_INT_EQ(lg_s3_split_uri("s3://Bad_Bucket/x", bucket, sizeof bucket, prefix, sizeof prefix,
+                                err, sizeof err), LG_ERR, "uppercase and '_'");
+  ASSERT_STR_EQ(err, "s3: \"s3://Bad_Bucket/x\": bad bucket name \"Bad_Bucket\"", "message");
+  ASSERT_INT_EQ(lg_s3_split_uri("file:///tmp", bucket, sizeof bucket, prefix, sizeof prefix, err,
+                                sizeof err), LG_ERR, "not s3://");
+  ASSERT_STR_EQ(err, "s3: \"file:///tmp\" is not an s3://bucket[/prefix] URI", "message");
+}
+
 const lg_test_case s3_tests[] = {
+  {"split_s3_uris", split_s3_uris},
   {"path_style_for_ip_endpoints_virtual_for_aws", path_style_for_ip_endpoints_virtual_for_aws},
   {"endpoint_from_environment_and_bad_endpoints", endpoint_from_environment_and_bad_endpoints},
   {"put_sends_checksums_types_and_sse", put_sends_checksums_types_and_sse},

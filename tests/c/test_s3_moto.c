@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -311,6 +312,49 @@ static void missing_bucket_and_unreachable_endpoint(void) {
   disconnect(&c);
 }
 
+typedef struct uploader {
+  lg_s3 *s3;
+  int id;
+  int stored;
+} uploader;
+
+static void *upload_five(void *ud) {
+  uploader *u = ud;
+  char key[64], body[32];
+  lg_aws_error err;
+  for (int i = 0; i < 5; i++) {
+    snprintf(key, sizeof key, "threads/dt=1/%d-%d.json", u->id, i);
+    snprintf(body, sizeof body, "{\"t\":%d,\"i\":%d}", u->id, i);
+    if (lg_s3_put(u->s3, BUCKET, key, body, strlen(body), NULL, NULL, &err) == LG_OK) u->stored++;
+    else fprintf(stderr, "%s\n", err.message);
+  }
+  return NULL;
+}
+
+static int count_objects(void *ud, const lg_s3_object *o) {
+  (*(int *)ud)++;
+  return 0;
+}
+
+static void one_client_serves_many_threads(void) {
+  client c = connect_moto();
+  uploader u[4];
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) {
+    u[i] = (uploader){c.s3, i, 0};
+    ASSERT_INT_EQ(pthread_create(&t[i], NULL, upload_five, &u[i]), 0, "thread");
+  }
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) ASSERT_INT_EQ(u[i].stored, 5, "every upload of every thread");
+  int listed = 0;
+  lg_aws_error err;
+  ASSERT_INT_EQ(lg_s3_list(c.s3, BUCKET, "threads/", count_objects, &listed, &err), LG_OK, err.message);
+  ASSERT_INT_EQ(listed, 20, "20 objects listed");
+  const char *last = "{\"t\":3,\"i\":4}";
+  assert_object(&c, "threads/dt=1/3-4.json", last, strlen(last));
+  disconnect(&c);
+}
+
 const lg_test_case s3_moto_tests[] = {
   {"hive_keys_round_trip", hive_keys_round_trip},
   {"listing_pages_under_a_prefix", listing_pages_under_a_prefix},
@@ -318,5 +362,6 @@ const lg_test_case s3_moto_tests[] = {
   {"sha256_checksum_and_kms_encryption", sha256_checksum_and_kms_encryption},
   {"wrong_secret_is_rejected_and_not_retried", wrong_secret_is_rejected_and_not_retried},
   {"missing_bucket_and_unreachable_endpoint", missing_bucket_and_unreachable_endpoint},
+  {"one_client_serves_many_threads", one_client_serves_many_threads},
   {NULL, NULL},
 };
