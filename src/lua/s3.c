@@ -262,9 +262,10 @@ static void append_page(lua_State *L, const lg_s3_listing *page, lua_Integer *n,
   }
 }
 
-/* list(bucket [, {prefix=, delimiter=, start_after=, max_keys=, limit=}]): every page
- * until `limit` objects (default: all); result.prefixes holds the common prefixes and
- * result.next_token is set when the limit cut the listing short. */
+/* list(bucket [, {prefix=, delimiter=, start_after=, continuation_token=, max_keys=,
+ * limit=}]): whole pages until at least `limit` objects (default: every page);
+ * result.prefixes holds the common prefixes, and result.next_token (set when the limit
+ * stopped the listing) continues it as continuation_token. */
 static int client_list(lua_State *L) {
   int a;
   lg_s3 *s3 = target(L, &a);
