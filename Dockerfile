@@ -18,7 +18,7 @@ RUN scripts/install-deps \
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-         ca-certificates libcivetweb1 libcurl4 liblua5.4-0 libpcre2-8-0 libssl3 zlib1g \
+         ca-certificates libcivetweb1 libcurl4 liblua5.4-0 libpcre2-8-0 libssl3 zlib1g libexpat1 libjansson4 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 lakegate \
     && useradd --system --uid 10001 --gid lakegate --home-dir /var/lib/lakegate \
