@@ -244,6 +244,7 @@ int lg_open_core(lua_State *L) {
   }
   lua_setmetatable(L, -2);
   luaL_setfuncs(L, corelib, 1);          /* every function gets the buffer as upvalue 1 */
+  lg_core_open_validation(L);            /* regex, dates, formats (core_validate.c) */
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");           /* == cjson.null */
   lg_json_push_array_mt(L);

@@ -9,6 +9,10 @@
 int lg_open_core(lua_State *L);         /* lakegate.core (core.c) */
 int lg_open_lakewriter(lua_State *L);   /* lakegate.lakewriter (lakewriter.c) */
 
+/* Adds the validation primitives to the lakegate.core table on top of the stack
+ * (core_validate.c). */
+void lg_core_open_validation(lua_State *L);
+
 /* Registers every C module in package.preload, so require() finds them without cpath.
  * This function is the table of contents of lakegate's C API for Lua. */
 void lg_lua_preload_modules(lua_State *L);
