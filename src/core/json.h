@@ -31,6 +31,17 @@ void lg_json_push_array_mt(lua_State *L);
 int lg_json_decode(lua_State *L, const char *buf, size_t len, int max_depth,
                    lg_json_error *err);
 
+typedef struct lg_json_options {
+  int max_depth;      /* nesting limit (0: LG_JSON_MAX_DEPTH) */
+  int keep_order;     /* objects get a metatable {__order = {keys in input order}} */
+  size_t *consumed;   /* non-NULL: decode the value at the start of the text, store where it
+                       * ends, and allow anything after it */
+} lg_json_options;
+
+/* lg_json_decode with options (see lg_json_options). */
+int lg_json_decode_opts(lua_State *L, const char *buf, size_t len, const lg_json_options *opts,
+                        lg_json_error *err);
+
 /* Appends the JSON text of the value at stack index idx to out.
  * Returns LG_OK, or LG_ERR with a message in err (NaN/Infinity, invalid UTF-8, a key
  * that is neither string nor number, a cycle/too deep, a function or userdata value).

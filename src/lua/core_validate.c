@@ -27,7 +27,7 @@ static int push_fail(lua_State *L, const char *msg) {
 
 /* {====================== regex ====================== */
 
-lg_regex *lg_lua_check_regex(lua_State *L, int idx) {
+struct lg_regex *lg_lua_check_regex(lua_State *L, int idx) {
   lg_regex **re = luaL_checkudata(L, idx, REGEX_MT);
   luaL_argcheck(L, *re != NULL, idx, "regex already freed");
   return *re;
