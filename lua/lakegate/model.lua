@@ -53,7 +53,9 @@ local function as_type(v, what, level)
   return v
 end
 
--- Last steps of every constructor: the default must be valid for the type.
+-- Last steps of every constructor: the default must be valid for the type. Constructors
+-- call it and then return, never `return finish(...)`: a tail call would drop their frame
+-- and the error would not name the route file's line.
 local function finish(t, level)
   if t.default ~= nil and t.kind ~= "ref" then
     types.check_default(t, compile.type(t, t.strict), level + 1)
@@ -66,7 +68,8 @@ local function scalar(kind, extra_check)
     local t, s = types.new(kind, spec, L)
     if s[1] ~= nil then error(format("model.%s: takes no positional values", kind), L) end
     if extra_check then extra_check(t, L + 1) end
-    return finish(t, L)
+    finish(t, L)
+    return t
   end
 end
 
@@ -169,7 +172,8 @@ local function ip(version)
     local t, s = types.new("ip", spec, L)
     if s[1] ~= nil then error("model.ip: takes no positional values", L) end
     t.version = version
-    return finish(t, L)
+    finish(t, L)
+    return t
   end
 end
 --- An IPv4 address (Python's ipaddress rules), returned canonical.
@@ -195,7 +199,8 @@ function model.enum(spec)
   end
   if #values == 0 then error("model.enum: needs at least one value", L) end
   t.values = values
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 --- One of the listed constants, of any JSON type (pydantic's Literal: error type
@@ -206,7 +211,8 @@ function model.literal(spec)
   for i = 1, #s do values[i] = s[i] end
   if #values == 0 then error("model.literal: needs at least one value", L) end
   t.values = values
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 local function container(kind, field_type)
@@ -217,7 +223,8 @@ local function container(kind, field_type)
     t.item = as_type(s[1], "model." .. kind .. ": the item type", L)
     types.check_inner(t.item, "an item of a " .. field_type, L)
     types.check_range(t, "min_items", "max_items", L)
-    return finish(t, L)
+    finish(t, L)
+    return t
   end
 end
 
@@ -242,7 +249,8 @@ function model.tuple(spec)
     types.check_inner(t.rest, "a tuple item", L)
   end
   types.check_range(t, "min_items", "max_items", L)
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 local KEY_KINDS = {string = true, enum = true, literal = true, uuid = true, date = true, datetime = true,
@@ -263,7 +271,8 @@ function model.map(spec)
     types.check_inner(t.value, "a map value", L)
   end
   types.check_range(t, "min_properties", "max_properties", L)
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 model.dict = model.map
 
@@ -294,7 +303,8 @@ function model.union(spec)
       t.discriminator_key = f.keys[1]
     end
   end
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 --- JSON Schema's type-dependent keywords: `model.json{string = T1, number = T2, others = "reject"}`
@@ -306,28 +316,32 @@ function model.json(spec)
   for _, jt in ipairs({"null", "boolean", "object", "array", "number", "integer", "string"}) do
     if t[jt] then t.branches[jt] = as_type(t[jt], "model.json: " .. jt, L) end
   end
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 --- All of the types must accept the value (JSON Schema allOf); the first one's output is returned.
 function model.all_of(spec)
   local t, s = types.new("all_of", spec, L)
   t.members = members_of("all_of", s, 1)
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 --- Exactly one of the types must accept the value (JSON Schema oneOf).
 function model.one_of(spec)
   local t, s = types.new("one_of", spec, L)
   t.members = members_of("one_of", s, 1)
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 --- The value must not be accepted by the type (JSON Schema not).
 model["not"] = function(spec)
   local t, s = types.new("not", spec, L)
   t.member = members_of("not", s, 1)[1]
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 model.not_ = model["not"]
 
@@ -463,7 +477,8 @@ function Model:__call(spec)
   local t, s = types.new("model", spec, L)
   if s[1] ~= nil then error(format("%s{...}: takes field options only", self.name), L) end
   t.model = self
-  return finish(t, L)
+  finish(t, L)
+  return t
 end
 
 function Model:__tostring()
