@@ -262,12 +262,12 @@ local function field_schema(f, ctx)
   local t = f.type
   local s = {}
   for k, v in pairs(schema_of(t, ctx)) do s[k] = v end
-  s.title = t.title or json_schema.title(f.name)
+  -- pydantic puts no title beside a $ref (the referenced schema has its own)
+  s.title = t.title or (s["$ref"] == nil and json_schema.title(f.name) or nil)
   s.description = t.description
   s.examples = t.examples and array(t.examples) or nil
   s.deprecated = t.deprecated or nil
-  if t.default ~= nil and ctx.mode ~= "serialization" then s.default = serialize.value(t, t.default, {}) end
-  if t.default ~= nil and ctx.mode == "serialization" then s.default = serialize.value(t, t.default, {}) end
+  if t.default ~= nil then s.default = serialize.value(t, t.default, {}) end
   if t.json_schema_extra then for k, v in pairs(t.json_schema_extra) do s[k] = v end end
   return obj(s)
 end
