@@ -5,9 +5,6 @@
 local core = require("lakegate.core")
 local app = require("lakegate.app")
 
--- The server's Lua VMs collect garbage in generational mode (src/lua/vm.c); so does this.
-collectgarbage("generational")
-
 local payload_file, seconds, schema_out = arg[1], tonumber(arg[2]) or 2, arg[3]
 
 local function route_model(a, method, path)

@@ -32,7 +32,7 @@ int lg_json_decode(lua_State *L, const char *buf, size_t len, int max_depth,
                    lg_json_error *err);
 
 typedef struct lg_json_options {
-  int max_depth;      /* nesting limit (0: LG_JSON_MAX_DEPTH) */
+  int max_depth;      /* nesting limit (0 refuses any container) */
   int keep_order;     /* objects get a metatable {__order = {keys in input order}} */
   size_t *consumed;   /* non-NULL: decode the value at the start of the text, store where it
                        * ends, and allow anything after it */

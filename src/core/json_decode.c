@@ -493,7 +493,7 @@ int lg_json_decode_opts(lua_State *L, const char *buf, size_t len, const lg_json
   lg_json_error spare;
   int top = lua_gettop(L);
   if (buf == NULL) buf = "";                          /* NULL + 0 is undefined behaviour */
-  int max_depth = opts->max_depth > 0 ? opts->max_depth : LG_JSON_MAX_DEPTH;
+  int max_depth = opts->max_depth;
   dec d = {
     .L = L,
     .p = (const unsigned char *)buf,
