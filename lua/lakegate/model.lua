@@ -320,21 +320,19 @@ function model.json(spec)
   return t
 end
 
---- All of the types must accept the value (JSON Schema allOf); the first one's output is returned.
-function model.all_of(spec)
-  local t, s = types.new("all_of", spec, L)
-  t.members = members_of("all_of", s, 1)
-  finish(t, L)
-  return t
+local function combinator(kind)
+  return function(spec)
+    local t, s = types.new(kind, spec, L)
+    t.members = members_of(kind, s, 1)
+    finish(t, L)
+    return t
+  end
 end
 
+--- All of the types must accept the value (JSON Schema allOf); the first one's output is returned.
+model.all_of = combinator("all_of")
 --- Exactly one of the types must accept the value (JSON Schema oneOf).
-function model.one_of(spec)
-  local t, s = types.new("one_of", spec, L)
-  t.members = members_of("one_of", s, 1)
-  finish(t, L)
-  return t
-end
+model.one_of = combinator("one_of")
 
 --- The value must not be accepted by the type (JSON Schema not).
 model["not"] = function(spec)

@@ -9,6 +9,7 @@
 #ifndef LG_JSON_H
 #define LG_JSON_H
 
+#include <float.h>
 #include <stddef.h>
 #include <lua.h>
 
@@ -21,6 +22,17 @@ typedef struct lg_json_error {
   size_t offset;      /* byte offset in the input where decoding failed */
   char msg[96];       /* e.g. "Expecting ',' delimiter" */
 } lg_json_error;
+
+/* 10^0..10^22: exact doubles, as Clinger's fast path needs (for the decoders' number scans). */
+extern const double lg_json_pow10[23];
+
+/* Clinger's fast path (m * 10^e or m / 10^-e for m <= 2^53, |e| <= 22) is exact only if each
+ * double operation rounds once, in double precision. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define LG_JSON_CLINGER_OK 1
+#else
+#define LG_JSON_CLINGER_OK 0
+#endif
 
 /* Pushes the array metatable (creating it in the registry on first use). */
 void lg_json_push_array_mt(lua_State *L);

@@ -214,18 +214,10 @@ static int parse_string(dec *d) {
 
 /* {====================== Numbers ====================== */
 
-/* 10^0..10^22 are exact doubles (5^22 < 2^53), which is what Clinger's fast path needs. */
-static const double pow10_exact[] = {
+const double lg_json_pow10[23] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
-
-/* The fast path is exact only if each double operation rounds once, in double precision. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-#define CLINGER_OK 1
-#else
-#define CLINGER_OK 0
-#endif
 
 /* A scanned number literal: value = (neg ? -1 : 1) * m * 10^exp10, when m is exact. */
 typedef struct numlit {
@@ -317,8 +309,8 @@ static int parse_number(dec *d) {
   }
   double v;
   if (!n.inexact && n.m == 0) v = 0.0;
-  else if (CLINGER_OK && !n.inexact && n.m <= (1ull << 53) && n.exp10 >= -22 && n.exp10 <= 22)
-    v = n.exp10 < 0 ? (double)n.m / pow10_exact[-n.exp10] : (double)n.m * pow10_exact[n.exp10];
+  else if (LG_JSON_CLINGER_OK && !n.inexact && n.m <= (1ull << 53) && n.exp10 >= -22 && n.exp10 <= 22)
+    v = n.exp10 < 0 ? (double)n.m / lg_json_pow10[-n.exp10] : (double)n.m * lg_json_pow10[n.exp10];
   else {
     v = fabs(slow_strtod(d, start, (size_t)(p - start)));
     if (isinf(v)) return fail(d, start, "Number out of range");

@@ -10,7 +10,6 @@
 #include "core/utf8.h"
 #include "util/common.h"
 
-#include <float.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,19 +101,6 @@ static int string_token(run *r, const char **s, size_t *n, long *cp, int *pushed
   return LG_OK;
 }
 
-/* 10^0..10^22 are exact doubles, as Clinger's fast path needs (the decoder uses the same). */
-static const double pow10_exact[] = {
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* The fast path is exact only if each double operation rounds once, in double precision. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-#define CLINGER_OK 1
-#else
-#define CLINGER_OK 0
-#endif
-
 static inline int is_digit(int c) { return (unsigned)(c - '0') < 10u; }
 
 /* The number at r->p. Plain integers of up to 18 digits and decimals that Clinger's fast
@@ -159,8 +145,8 @@ static int number_token(run *r, lua_Integer *i, double *d, int *is_int) {
     for (; p < end && is_digit(*p); p++) if (e < 1000) e = e * 10 + (*p - '0');
     exp10 += eneg ? -e : e;
   }
-  if (!CLINGER_OK || m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22) goto slow;
-  double v = m == 0 ? 0.0 : exp10 < 0 ? (double)m / pow10_exact[-exp10] : (double)m * pow10_exact[exp10];
+  if (!LG_JSON_CLINGER_OK || m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22) goto slow;
+  double v = m == 0 ? 0.0 : exp10 < 0 ? (double)m / lg_json_pow10[-exp10] : (double)m * lg_json_pow10[exp10];
   *d = neg ? -v : v;
   *is_int = 0;
   r->p = p;
