@@ -152,6 +152,7 @@ model.uuid = scalar("uuid")
 model.email = scalar("email")
 --- A URL (pydantic's AnyUrl), returned normalized. Options `schemes`, `max_length`, `host_required`.
 model.url = scalar("url")
+model.uri = model.url
 --- Base64-encoded bytes (standard alphabet, padded). Options `min_length`, `max_length` (decoded bytes).
 model.bytes = scalar("bytes", function(t, level) types.check_range(t, "min_length", "max_length", level) end)
 

@@ -41,9 +41,16 @@ describe("jsonschema", function()
                    "body.tags.1:unique_items", "body.address.city:missing", "body.kind:literal_error"}, got)
     end)
 
-    it("publishes the document it came from as its JSON Schema", function()
-      assert.equal("Person", Person:json_schema().title)
-      assert.truthy(Person:json_schema()["$defs"].address)
+    it("publishes the document it came from as its JSON Schema, definitions renamed", function()
+      local s = Person:json_schema()
+      assert.equal("Person", s.title)
+      assert.is_nil(s["$schema"])
+      assert.equal("#/$defs/Person_address", s.properties.address["$ref"])
+      assert.same({"city"}, s["$defs"].Person_address.required)
+      local defs = {}
+      s = Person:json_schema{ref_template = "#/components/schemas/{model}", defs = defs}
+      assert.equal("#/components/schemas/Person_address", s.properties.address["$ref"])
+      assert.truthy(defs.Person_address)
     end)
 
     it("validates through the fast path too", function()

@@ -836,6 +836,9 @@ function compile.model(M, strict)
     for _, k in ipairs(f.keys) do known[k] = true end
   end
   local nf = #fields
+  -- info (st.data, st.field) matters only to field validators: skip its upkeep otherwise
+  local wants_info = false
+  for _, f in ipairs(M.fields) do wants_info = wants_info or f.type.before ~= nil or f.type.after ~= nil end
   local extra, extra_value = M.extra, M.extra_type and compile_type(M.extra_type, strict)
   local out_mt, order = M.out_mt, M.order
   local before, after = M.before, M.after
@@ -853,28 +856,30 @@ function compile.model(M, strict)
     local out, ok = setmetatable({}, out_mt), true
     local depth = st.depth + 1
     local saved_data, saved_field = st.data, st.field
+    local loc = st.loc
     for i = 1, nf do
       local f = fields[i]
       local v = input[f.key]
       if v == nil and f.alt then v = input[f.alt] end
       if v == nil then
+        local d = f.default
         if f.factory then
           out[f.name] = f.factory(out)
-        elseif f.default ~= nil then
-          out[f.name] = copy(f.default)
+        elseif d ~= nil then
+          out[f.name] = type(d) == "table" and copy(d) or d
         elseif not f.optional then
           ok = fail(st, "missing", input, nil, f.loc_key)
         end
       else
         st.depth = depth
-        st.loc[depth] = f.loc_key
-        st.data, st.field = out, f.name
+        loc[depth] = f.loc_key
+        if wants_info then st.data, st.field = out, f.name end
         local r = f.validate(v, st)
         st.depth = depth - 1
         if r == nil then ok = false else out[f.name] = r end
       end
     end
-    st.data, st.field = saved_data, saved_field
+    if wants_info then st.data, st.field = saved_data, saved_field end
     if check_keys then
       local extras, count, unknown = nil, 0, false
       for k in next, input do

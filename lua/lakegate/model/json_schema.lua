@@ -188,12 +188,52 @@ function S.map(t, ctx)
   return s
 end
 
+-- The schema of a model loaded from a JSON Schema document: the document itself, its
+-- $defs moved to ctx.defs (as "<Model>_<name>") and its local references rewritten to the
+-- caller's ref_template, so it can sit among other definitions (OpenAPI components).
+local function from_source(M, ctx)
+  local src = M.json_schema_source
+  local names = {}
+  local defs = rt.is_dict(src["$defs"]) and src["$defs"] or nil
+  if defs then
+    for _, k in ipairs(rt.keys(defs)) do names[k] = model_def_name(ctx, {name = M.name .. "_" .. k}) end
+  end
+  local function rewrite(v, root)
+    if type(v) ~= "table" then return v end
+    if not rt.is_dict(v) then
+      local out = array({})
+      for i = 1, #v do out[i] = rewrite(v[i]) end
+      return out
+    end
+    local out, order = {}, {}
+    for _, k in ipairs(rt.keys(v)) do
+      local x = v[k]
+      if not (root and (k == "$defs" or k == "$schema")) then
+        if k == "$ref" and type(x) == "string" then
+          local def = x:match("^#/%$defs/([^/]+)$")
+          if def and names[def] then x = ref_to(ctx, names[def])["$ref"]
+          elseif x == "#" then x = ref_to(ctx, ctx.names[M])["$ref"] end
+        else
+          x = rewrite(x)
+        end
+        out[k] = x
+        order[#order + 1] = k
+      end
+    end
+    return setmetatable(out, {__order = order})
+  end
+  if defs then
+    for k, name in pairs(names) do ctx.defs[name] = rewrite(defs[k]) end
+  end
+  return rewrite(src, true)
+end
+
 function S.model(t, ctx)
   local M = t.model
   local name = model_def_name(ctx, M)
   if not ctx.defs[name] and not ctx.building[M] then
     ctx.building[M] = true
-    ctx.defs[name] = M.json_schema_source or json_schema.model_body(M, ctx)
+    ctx.defs[name] = M.json_schema_source and from_source(M, ctx) or json_schema.model_body(M, ctx)
     ctx.building[M] = nil
   end
   return ref_to(ctx, name)
@@ -318,12 +358,11 @@ end
 
 --- The JSON Schema of model M. opts: mode, ref_template, defs (see Model:json_schema).
 function json_schema.model(M, opts)
-  if M.json_schema_source then return M.json_schema_source end   -- loaded from a schema file
   local ctx = new_ctx(opts)
   ctx.names[M] = M.name
   ctx.taken[M.name] = true
   ctx.building[M] = true
-  local s = json_schema.model_body(M, ctx)
+  local s = M.json_schema_source and from_source(M, ctx) or json_schema.model_body(M, ctx)
   return with_defs(s, ctx, opts)
 end
 
