@@ -416,30 +416,42 @@ static int find_field(const lg_schema *sc, const lg_snode *n, const char *s, siz
   return -1;
 }
 
-/* Fills the fields the input left out: a default, a factory's value, or nothing. */
-static int missing_fields(run *r, const lg_snode *n, uint64_t seen, int out) {
+/* Gives field f of a record (at stack index out) what the input left out: its default, its
+ * factory's value, or nothing (optional). LG_ERR for a required field. */
+static int fill_missing(run *r, const lg_sfield *f, int out) {
   lua_State *L = r->L;
-  for (int k = 0; k < n->count; k++) {
-    if (seen & (UINT64_C(1) << k)) continue;
-    const lg_sfield *f = r->s->fields + n->first + k;
-    switch (f->missing) {
-      case LG_SM_REQUIRED:
-        return LG_ERR;
-      case LG_SM_OPTIONAL:
-        continue;
-      case LG_SM_FACTORY:
-        lua_rawgeti(L, r->consts, f->name);
-        lua_rawgeti(L, r->consts, f->dflt);
-        lua_pushvalue(L, out);
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_isnil(L, -1)) return LG_ERR;
-        break;
-      default:
-        lua_rawgeti(L, r->consts, f->name);
-        lua_rawgeti(L, r->consts, f->dflt);
-        if (f->missing == LG_SM_COPY) copy_top(L);
-        break;
-    }
-    lua_rawset(L, out);
+  switch (f->missing) {
+    case LG_SM_REQUIRED:
+      return LG_ERR;
+    case LG_SM_OPTIONAL:
+      return LG_OK;
+    case LG_SM_FACTORY:
+      lua_rawgeti(L, r->consts, f->name);
+      lua_rawgeti(L, r->consts, f->dflt);
+      if (lua_pcall(L, 0, 1, 0) != LUA_OK || lua_isnil(L, -1)) return LG_ERR;
+      break;
+    default:
+      lua_rawgeti(L, r->consts, f->name);
+      lua_rawgeti(L, r->consts, f->dflt);
+      if (f->missing == LG_SM_COPY) copy_top(L);
+      break;
+  }
+  lua_rawset(L, out);
+  return LG_OK;
+}
+
+/* A field validator sees the fields declared before it (info.data), as the Lua validators
+ * build the record field by field. Before running field j's, give the earlier fields the
+ * input left out their defaults now (*filled); refuse when a later field or an extra key
+ * (extras) came first. */
+static int prepare_data(run *r, const lg_snode *n, int j, uint64_t seen, uint64_t *filled, int out,
+                        int extras) {
+  if (extras || (j < 63 && (seen >> (j + 1)) != 0)) return LG_ERR;
+  for (int k = 0; k < j; k++) {
+    uint64_t bit = UINT64_C(1) << k;
+    if ((seen | *filled) & bit) continue;
+    if (fill_missing(r, r->s->fields + n->first + k, out) != LG_OK) return LG_ERR;
+    *filled |= bit;
   }
   return LG_OK;
 }
@@ -484,7 +496,7 @@ static int model_node(run *r, const lg_snode *n) {
   lua_rawgeti(L, r->consts, n->konst);
   lua_setmetatable(L, -2);
   int out = lua_gettop(L), order = 0, hint = 0, saved_out = r->out;
-  uint64_t seen = 0;
+  uint64_t seen = 0, filled = 0;   /* fields set from the input / given their defaults early */
   if (peek(r) != '}') {
     for (;;) {
       const char *s;
@@ -507,7 +519,9 @@ static int model_node(run *r, const lg_snode *n) {
       if (j >= 0) {
         const lg_sfield *f = sc->fields + n->first + j;
         if (pushed) lua_pop(L, 1);
-        if (seen & (UINT64_C(1) << j)) return LG_ERR;           /* a duplicate key */
+        if ((seen | filled) & (UINT64_C(1) << j)) return LG_ERR;   /* a duplicate key, or out of order */
+        if ((sc->nodes[f->node].flags & LG_SF_LUA_DATA) && prepare_data(r, n, j, seen, &filled, out, order) != LG_OK)
+          return LG_ERR;
         seen |= UINT64_C(1) << j;
         if (peek(r) != ':') return LG_ERR;
         r->p++;
@@ -535,7 +549,10 @@ static int model_node(run *r, const lg_snode *n) {
   }
   r->p++;
   r->out = saved_out;
-  if (missing_fields(r, n, seen, out) != LG_OK) return LG_ERR;
+  for (int k = 0; k < n->count; k++) {
+    if ((seen | filled) & (UINT64_C(1) << k)) continue;
+    if (fill_missing(r, sc->fields + n->first + k, out) != LG_OK) return LG_ERR;
+  }
   if (order) {
     lua_createtable(L, 0, 1);                                   /* ... out order mt */
     lua_insert(L, -2);

@@ -864,7 +864,7 @@ function compile.model(M, strict)
       if v == nil then
         local d = f.default
         if f.factory then
-          out[f.name] = f.factory(out)
+          out[f.name] = f.factory()
         elseif d ~= nil then
           out[f.name] = type(d) == "table" and copy(d) or d
         elseif not f.optional then
