@@ -831,7 +831,7 @@ function compile.model(M, strict)
     fields[i] = {
       name = f.name, key = f.keys[1], alt = f.keys[2], loc_key = f.loc_key,
       validate = compile_type(t, strict), default = t.default, factory = t.default_factory,
-      optional = t.optional,
+      optional = t.optional, info = t.before ~= nil or t.after ~= nil,
     }
     for _, k in ipairs(f.keys) do known[k] = true end
   end
@@ -873,7 +873,10 @@ function compile.model(M, strict)
       else
         st.depth = depth
         loc[depth] = f.loc_key
-        if wants_info then st.data, st.field = out, f.name end
+        -- only a field's own validators see the record (not those of its items)
+        if wants_info then
+          if f.info then st.data, st.field = out, f.name else st.data, st.field = false, false end
+        end
         local r = f.validate(v, st)
         st.depth = depth - 1
         if r == nil then ok = false else out[f.name] = r end

@@ -43,10 +43,11 @@ end
 -- A node the Lua validators settle. `field` names the model field it belongs to, so a
 -- field validator sees info.field_name and info.data (the record being built).
 function Builder:lua(t, strict, field)
+  if not (t.before or t.after) then field = nil end   -- only its own validators read info
   local validate = compile.type(t, strict)
   local fn = function(value, data)
     local st = rt.state(nil, 1)
-    st.data, st.field = data, field
+    st.data, st.field = data or false, field or false
     return validate(value, st)
   end
   return self:add({kind = "lua", const = self:const(fn), data = field ~= nil or nil})
