@@ -2,12 +2,18 @@
  *   lakegate serve | check | health [URL] | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
+#include "http/keys.h"
+#include "http/ratelimit.h"
 #include "http/server.h"
 #include "lake/lake.h"
+#include "lua/generation.h"
+#include "lua/modules.h"
 #include "lua/vm.h"
+#include "lua/watch.h"
 #include "util/common.h"
 #include "util/log.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +35,7 @@ static void usage(FILE *f) {
           "Commands:\n"
           "  serve            serve the routes (the default command)\n"
           "  check            load every route script and report the first error; exit 1 on error\n"
+          "                   (a running server reloads its routes on SIGHUP, or on change with --watch)\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  version          print the version\n"
           "\n");
@@ -44,6 +51,30 @@ static int has_runtime(const char *dir) {
   return stat(probe, &st) == 0;
 }
 
+static int exe_dir(char *out, size_t outlen) {
+  ssize_t n = readlink("/proc/self/exe", out, outlen - 1);
+  if (n <= 0) return LG_ERR;
+  out[n] = '\0';
+  char *slash = strrchr(out, '/');
+  if (slash) *slash = '\0';
+  return LG_OK;
+}
+
+/* The libssl.so/libcrypto.so shims: <bindir>/tls-compat in the build tree, else the
+ * installed <libdir>/lakegate. */
+static int find_tls_compat_dir(char *out, size_t outlen) {
+  char exe[PATH_MAX], probe[PATH_MAX];
+  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
+  const char *candidates[] = {"tls-compat", LG_TLS_RELDIR};
+  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
+    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
+    int m = snprintf(probe, sizeof probe, "%s/libssl.so", out);
+    if (n > 0 && (size_t)n < outlen && m > 0 && (size_t)m < sizeof probe && access(probe, R_OK) == 0)
+      return LG_OK;
+  }
+  return LG_ERR;
+}
+
 /* Finds lua/: LAKEGATE_LUA_PATH, else next to the executable (build tree), else the
  * installed share folder relative to the executable -- never the working folder. */
 static int find_lua_dir(char *out, size_t outlen) {
@@ -53,78 +84,180 @@ static int find_lua_dir(char *out, size_t outlen) {
     return has_runtime(out) ? LG_OK : LG_ERR;
   }
   char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return LG_ERR;
-  exe[n] = '\0';
-  char *slash = strrchr(exe, '/');
-  if (slash) *slash = '\0';
-  snprintf(out, outlen, "%s/lua", exe);
-  if (has_runtime(out)) return LG_OK;
-  snprintf(out, outlen, "%s/%s", exe, LG_LUA_RELDIR);
-  return has_runtime(out) ? LG_OK : LG_ERR;
+  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
+  const char *candidates[] = {"lua", LG_LUA_RELDIR};
+  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
+    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
+    if (n > 0 && (size_t)n < outlen && has_runtime(out)) return LG_OK;
+  }
+  return LG_ERR;
 }
 
 /* ===================== commands ===================== */
 
+/* Checks what the settings table alone cannot (formats that span subsystems) and loads the
+ * API keys. Returns LG_OK or LG_ERR with a message in err. */
+static int prepare(const lg_config *cfg, char *err, size_t errlen) {
+  double rate, count;
+  if (*cfg->rate_limit && lg_ratelimit_parse(cfg->rate_limit, &rate, &count) != LG_OK) {
+    snprintf(err, errlen, "rate_limit must look like 100/s, 6000/m or 10/h, got '%s'", cfg->rate_limit);
+    return LG_ERR;
+  }
+  size_t rp = strlen(cfg->root_path);
+  if (rp && (cfg->root_path[0] != '/' || cfg->root_path[rp - 1] == '/')) {
+    snprintf(err, errlen, "root_path must start with / and not end with one, got '%s'", cfg->root_path);
+    return LG_ERR;
+  }
+  lg_keys_clear();
+  if (*cfg->api_keys && lg_keys_add_list(cfg->api_keys, err, errlen) != LG_OK) return LG_ERR;
+  if (*cfg->api_keys_file && lg_keys_load_file(cfg->api_keys_file, err, errlen) != LG_OK) return LG_ERR;
+  if (strcmp(cfg->auth, "api_key") == 0 && lg_keys_count() == 0) {
+    snprintf(err, errlen, "auth = api_key needs keys (api_keys, LAKEGATE_API_KEYS or api_keys_file)");
+    return LG_ERR;
+  }
+  return LG_OK;
+}
+
+static lg_vm_options vm_options(const lg_config *cfg, const char *lua_dir, lg_lake *lake) {
+  return (lg_vm_options){
+    .lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
+    .max_json_depth = cfg->max_json_depth, .auth = cfg->auth, .rate_limit = cfg->rate_limit,
+    .rate_limit_burst = cfg->rate_limit_burst, .cors_origins = cfg->cors_origins,
+    .root_path = cfg->root_path,
+  };
+}
+
 static int cmd_check(const lg_config *cfg, const char *lua_dir) {
-  lg_vm_options vo = {lua_dir, cfg->routes, NULL, cfg->max_json_depth};
   char err[2048];
-  lg_vm *vm = lg_vm_new(&vo, err, sizeof err);
-  if (vm == NULL) {
+  if (prepare(cfg, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate check: %s\n", err);
     return 1;
   }
-  lg_vm_close(vm);
-  printf("lakegate check: %s: ok\n", cfg->routes);
+  lg_vm_options vo = vm_options(cfg, lua_dir, NULL);
+  lg_generations *gens = lg_generations_new(&vo);
+  int rc = gens && lg_generations_reload(gens, err, sizeof err) == LG_OK ? 0 : 1;
+  if (rc == 0) printf("lakegate check: %s: ok\n", cfg->routes);
+  else fprintf(stderr, "lakegate check: %s\n", gens ? err : "out of memory");
+  lg_generations_free(gens);
+  return rc;
+}
+
+static void reload(lg_generations *gens, const char *why) {
+  char err[2048];
+  if (lg_generations_reload(gens, err, sizeof err) == LG_OK)
+    lg_info("%s: routes reloaded (generation %ld)", why, lg_generations_current_id(gens));
+  else
+    lg_error("%s: reload failed, generation %ld keeps serving: %s", why,
+             lg_generations_current_id(gens), err);
+}
+
+/* Metrics source: reload counts and the generation serving. */
+static void reload_metrics(lg_buf *out, void *gens) {
+  long ok, failed;
+  lg_generations_counts(gens, &ok, &failed);
+  lg_buf_appendf(out,
+                 "# HELP lakegate_reloads_total Route reloads, by result.\n"
+                 "# TYPE lakegate_reloads_total counter\n"
+                 "lakegate_reloads_total{result=\"ok\"} %ld\n"
+                 "lakegate_reloads_total{result=\"failed\"} %ld\n"
+                 "# HELP lakegate_routes_generation The generation of the routes being served.\n"
+                 "# TYPE lakegate_routes_generation gauge\n"
+                 "lakegate_routes_generation %ld\n",
+                 ok, failed, lg_generations_current_id(gens));
+}
+
+/* /readyz: the lake must take writes. */
+static int lake_ready(void *lake, char *why, size_t whylen) {
+  if (access(lg_lake_root(lake), W_OK) == 0) return 1;
+  snprintf(why, whylen, "lake %s is not writable: %s", lg_lake_root(lake), strerror(errno));
+  return 0;
+}
+
+static void reload_on_change(void *gens) {
+  reload(gens, "routes changed");
+}
+
+/* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
+static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_metrics *metrics) {
+  char err[2048], tls_dir[PATH_MAX];
+  if (*cfg->tls_listen && (!*cfg->tls_cert || !*cfg->tls_key)) {
+    lg_error("tls_listen needs tls_cert and tls_key");
+    return 1;
+  }
+  if (*cfg->tls_listen && find_tls_compat_dir(tls_dir, sizeof tls_dir) != LG_OK) {
+    lg_error("cannot find the TLS compatibility libraries (tls-compat/libssl.so) next to the "
+             "executable or in %s", LG_TLS_RELDIR);
+    return 1;
+  }
+  lg_server_options so = {
+    .listen = cfg->listen, .tls_listen = cfg->tls_listen, .tls_cert = cfg->tls_cert,
+    .tls_key = cfg->tls_key, .tls_compat_dir = tls_dir,
+    .threads = cfg->threads, .max_body_size = cfg->max_body_size,
+    .max_header_size = cfg->max_header_size, .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+    .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
+    .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,
+    .root_path = cfg->root_path, .trust_proxy = (int)cfg->trust_proxy,
+  };
+  lg_metrics_add_source(metrics, reload_metrics, gens);
+  /* Block the signals in every thread; this thread takes them with sigwait. */
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  lg_server *srv = lg_server_start(&so, err, sizeof err);
+  if (srv == NULL) {
+    lg_error("%s", err);
+    return 1;
+  }
+  lg_watch *watch = NULL;
+  if (cfg->watch && (watch = lg_watch_start(cfg->routes, reload_on_change, gens, err, sizeof err)) == NULL)
+    lg_warn("%s (reload with SIGHUP instead)", err);
+  lg_info("lakegate %s serving %s on http://%s (lake %s, %ld threads%s)", LG_VERSION, cfg->routes,
+          cfg->listen, lg_lake_root(lake), cfg->threads, watch ? ", watching routes" : "");
+  for (;;) {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig == SIGHUP) {
+      reload(gens, "SIGHUP");
+      continue;
+    }
+    lg_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    break;
+  }
+  lg_watch_stop(watch);
+  lg_server_stop(srv);
   return 0;
 }
 
 static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   char err[2048];
+  if (prepare(cfg, err, sizeof err) != LG_OK) {
+    lg_error("%s", err);
+    return 1;
+  }
   lg_lake_options lo = {cfg->lake, cfg->spool};
   lg_lake *lake = lg_lake_open(&lo, err, sizeof err);
   if (lake == NULL) {
     lg_error("%s", err);
     return 1;
   }
-  lg_server_options so = {
-    .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
-    .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
-    .request_timeout_ms = cfg->request_timeout_ms,
-    .vm = {lua_dir, cfg->routes, lake, cfg->max_json_depth},
-  };
-  /* Load the routes once before listening, so a broken script stops the start-up. */
-  lg_vm *probe = lg_vm_new(&so.vm, err, sizeof err);
-  if (probe == NULL) {
-    lg_error("%s", err);
-    lg_lake_close(lake);
-    return 1;
-  }
-  lg_vm_close(probe);
-
-  /* Block the stop signals in every thread; this thread takes them with sigwait. */
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  signal(SIGPIPE, SIG_IGN);
-
-  lg_server *srv = lg_server_start(&so, err, sizeof err);
-  if (srv == NULL) {
-    lg_error("%s", err);
-    lg_lake_close(lake);
-    return 1;
-  }
-  lg_info("lakegate %s serving %s on http://%s (lake %s, %ld threads)", LG_VERSION, cfg->routes,
-          cfg->listen, lg_lake_root(lake), cfg->threads);
-  int sig = 0;
-  sigwait(&stop, &sig);
-  lg_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  lg_server_stop(srv);
+  lg_vm_options vo = vm_options(cfg, lua_dir, lake);
+  lg_generations *gens = lg_generations_new(&vo);
+  lg_metrics *metrics = lg_metrics_new();
+  int rc = 1;
+  /* The first generation loads before listening, so a broken script stops the start-up. */
+  if (gens == NULL || metrics == NULL) lg_error("out of memory");
+  else if (lg_generations_reload(gens, err, sizeof err) != LG_OK) lg_error("%s", err);
+  else rc = serve(cfg, gens, lake, metrics);
+  lg_generations_free(gens);
+  lg_metrics_free(metrics);
   lg_lake_close(lake);
-  lg_info("stopped");
-  return 0;
+  if (rc == 0) lg_info("stopped");
+  return rc;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *ud) {
@@ -188,13 +321,14 @@ int main(int argc, char **argv) {
     lg_config_free(&cfg);
     return 2;
   }
-  lg_log_level level;
-  if (lg_log_level_parse(cfg.log_level, &level) != 0) {
-    fprintf(stderr, "lakegate: log_level must be error, warn, info or debug, got '%s'\n", cfg.log_level);
-    lg_config_free(&cfg);
-    return 2;
-  }
+  lg_log_level level = LG_LOG_INFO;        /* the config checked both names */
+  lg_log_format format = LG_LOG_JSON;
+  lg_log_level_parse(cfg.log_level, &level);
+  lg_log_format_parse(cfg.log_format, &format);
   lg_log_set_level(level);
+  lg_log_set_format(format);
+  lg_lua_shared_capacity((size_t)cfg.shared_dict_entries);
+  curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread: not thread-safe */
 
   int rc = 2;
   char lua_dir[PATH_MAX];
@@ -215,5 +349,7 @@ int main(int argc, char **argv) {
     usage(stderr);
   }
   lg_config_free(&cfg);
+  lg_keys_clear();
+  curl_global_cleanup();
   return rc;
 }

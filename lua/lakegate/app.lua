@@ -9,9 +9,10 @@ local lakegate = require("lakegate")
 local router = require("lakegate.router")
 local context = require("lakegate.context")
 local lake = require("lakegate.lake")
+local security = require("lakegate.security")
 
-local type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error =
-      type, pairs, ipairs, tostring, select, xpcall, loadfile, setmetatable, error
+local type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error =
+      type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error
 local json_decode, json_encode, parse_query, log =
       core.json_decode, core.json_encode, core.parse_query, core.log
 local is_http_error = lakegate.is_http_error
@@ -20,6 +21,10 @@ local traceback, lower, sub, gsub, concat = debug.traceback, string.lower, strin
 
 local JSON = "application/json"
 local BODY_LOC = {"body"}
+
+-- Counts only the server can keep (a no-op under busted, where there is no server).
+local has_metrics, metrics = pcall(require, "lakegate.metrics")
+if not has_metrics then metrics = {count_validation = function() end} end
 local DETAIL_MT = {__order = {"detail"}}
 
 local App = {}
@@ -59,9 +64,11 @@ function App:add_route(method, path, opts, handler, where)
   if pattern.methods[method] then
     return nil, ("route %s %s is already declared at %s"):format(method, path, pattern.methods[method].where)
   end
+  local ok, policy = pcall(security.route, opts, ("route %s %s"):format(method, path))
+  if not ok then return nil, policy end
   local route = {
     method = method, path = path, opts = opts, handler = handler, where = where,
-    params = params, status = opts.status or 200,
+    params = params, status = opts.status or 200, security = policy,
   }
   pattern.methods[method] = route
   self.routes[#self.routes + 1] = route
@@ -243,7 +250,10 @@ function App:validate_request(route, req, params)
       if v then body = v else append_all(errors, errs) end
     end
   end
-  if #errors > 0 then return nil, 422, core.array(errors) end
+  if #errors > 0 then
+    for _, e in ipairs(errors) do metrics.count_validation(route.path, e.type) end
+    return nil, 422, core.array(errors)
+  end
   return body or false
 end
 
@@ -262,6 +272,8 @@ local function result(route, n, a, b, c)
 end
 
 function App:call_route(route, req, params)
+  local refused, why, refusal_headers = self.policy:check(route, req)
+  if refused then return self:error_response(req, refused, why, refusal_headers) end
   local body, status, detail = self:validate_request(route, req, params)
   if body == nil then return self:error_response(req, status, detail) end
   if body == false then body = nil end
@@ -297,24 +309,37 @@ function App:call_route(route, req, params)
   return render(st, value, headers)
 end
 
---- Handles one request: returns status, body text, headers table.
+--- Handles one request: returns status, body text, headers table and the route's path
+-- template ("" when no route matched), which the host uses in metrics.
 function App:dispatch(req)
   local pattern, params = self:match(req.path)
-  if pattern == nil then return self:error_response(req, 404, "Not Found") end
+  if pattern == nil then
+    local status, text, headers = self:error_response(req, 404, "Not Found")
+    return status, text, headers, ""
+  end
   local method = req.method
   local route = pattern.methods[method]
   if route == nil and method == "HEAD" then route = pattern.methods.GET end
+  if route == nil and method == "OPTIONS" then
+    local wanted = req:header("access-control-request-method")
+    local target = wanted and (pattern.methods[wanted] or pattern.methods.GET)
+    local status, headers = self.policy:preflight(target, req, pattern.allow)
+    if status then return status, "", headers, pattern.path end
+  end
   if route == nil then
-    return self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
+    local status, text, headers = self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
+    return status, text, headers, pattern.path
   end
   context.request = req
   local ok, status, text, headers = pcall(self.call_route, self, route, req, params)
   context.request = nil
   if not ok then
     log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
-    return self:error_response(req, 500, "Internal Server Error")
+    status, text, headers = self:error_response(req, 500, "Internal Server Error")
   end
-  return status, text, headers
+  local origin = req:header("origin")
+  if origin then headers = security.merge(headers, self.policy:cors(route, origin)) end
+  return status, text, headers, pattern.path
 end
 
 -- ===================== loading =====================
@@ -324,43 +349,119 @@ end
 function app.new(options)
   options = options or {}
   local a = setmetatable({
-    routes = {}, patterns = {}, pattern_list = {}, error_handlers = {},
+    routes = {}, patterns = {}, pattern_list = {}, error_handlers = {}, on_start = {},
     max_json_depth = options.max_json_depth or core.max_json_depth,
+    policy = security.new(options), root_path = options.root_path or "",
   }, App)
   a.json_opts = {max_json_depth = a.max_json_depth}
   a.handle = function(req) return a:dispatch(req) end
   return a
 end
 
-local function is_route_script(name)
-  return name:match("%.lua$") and not name:match("_spec%.lua$")
+-- ===================== route files =====================
+
+local function is_route_script(path)
+  return path:match("^[^/]+%.lua$") and not path:match("_spec%.lua$")
 end
 
---- Loads every route script (`*.lua`, not `*_spec.lua`) of `dir`, in name order.
+-- Reads every file below dir into {relative path = contents} (what the server's snapshot
+-- holds), skipping names that start with a dot.
+local function read_tree(dir, rel, files)
+  local names, err = core.list_dir(rel == "" and dir or dir .. "/" .. rel)
+  if names == nil then return nil, err end
+  for _, name in ipairs(names) do
+    if name:sub(1, 1) ~= "." then
+      local path = rel == "" and name or rel .. "/" .. name
+      if core.list_dir(dir .. "/" .. path) then
+        local ok, terr = read_tree(dir, path, files)
+        if not ok then return nil, terr end
+      else
+        local f = io.open(dir .. "/" .. path, "rb")
+        if f then
+          files[path] = f:read("a")
+          f:close()
+        end
+      end
+    end
+  end
+  return files
+end
+
+-- The files `require` finds route modules in: those of the app being loaded.
+local route_files, route_dir = {}, "routes"
+
+local function search_routes(name)
+  local base = name:gsub("%.", "/")
+  for _, path in ipairs({base .. ".lua", base .. "/init.lua"}) do
+    local src = route_files[path]
+    if src then
+      local chunk, err = load(src, "@" .. route_dir .. "/" .. path, "t")
+      if chunk == nil then error(err, 0) end
+      return chunk, path
+    end
+  end
+  return "\n\tno file '" .. base .. ".lua' in the routes folder"
+end
+
+local function install_searcher()
+  for _, s in ipairs(package.searchers) do
+    if s == search_routes then return end
+  end
+  table.insert(package.searchers, 2, search_routes)
+end
+
+--- Reads a file of the routes folder from the generation being loaded (e.g. a JSON Schema).
+-- @return the contents, or nil
+function app.route_file(path)
+  return route_files[path]
+end
+
+--- Loads the route scripts (`*.lua` at the top of the folder, not `*_spec.lua`), in name
+-- order. `options.files` is the folder's contents ({path = text}); without it the folder
+-- `dir` is read from disk. `dir` also names the files in error messages.
 -- @return the app, or nil and a message that starts with file:line
 function app.load(dir, options)
-  local names, err = core.list_dir(dir)
-  if names == nil then return nil, "cannot read the routes directory " .. err end
+  options = options or {}
+  local files = options.files
+  if files == nil then
+    local err
+    files, err = read_tree(dir, "", {})
+    if files == nil then return nil, "cannot read the routes directory " .. err end
+  end
+  local scripts = {}
+  for path in pairs(files) do
+    if is_route_script(path) then scripts[#scripts + 1] = path end
+  end
+  table.sort(scripts)
+  route_files, route_dir = files, dir
+  install_searcher()
   local a = app.new(options)
   router.set_loading_app(a)
-  for _, name in ipairs(names) do
-    if is_route_script(name) then
-      local path = dir .. "/" .. name
-      local chunk, lerr = loadfile(path)
-      if chunk == nil then
-        router.set_loading_app(nil)
-        return nil, lerr
-      end
-      local ok, rerr = xpcall(chunk, traceback)
-      if not ok then
-        router.set_loading_app(nil)
-        return nil, rerr
-      end
+  for _, path in ipairs(scripts) do
+    local chunk, lerr = load(files[path], "@" .. dir .. "/" .. path, "t")
+    if chunk == nil then
+      router.set_loading_app(nil)
+      return nil, lerr
+    end
+    local ok, rerr = xpcall(chunk, traceback)
+    if not ok then
+      router.set_loading_app(nil)
+      return nil, rerr
     end
   end
   router.set_loading_app(nil)
   a:finish()
   return a
+end
+
+--- Runs the on_start hooks (once per generation, by the host).
+-- @return true, or nil and the first error (with file:line)
+function App:run_on_start()
+  for _, hook in ipairs(self.on_start) do
+    local ok, err = xpcall(hook.fn, traceback)
+    if not ok then return nil, ("on_start hook declared at %s failed: %s"):format(hook.where, err) end
+  end
+  return true
 end
 
 return app

@@ -26,6 +26,7 @@ local OPTS = {
   body = "model", query = "model", path = "model", headers = "model", response = "model",
   status = "number", store = "string", summary = "string", description = "string",
   tags = "table", name = "string", deprecated = "boolean", include_in_schema = "boolean",
+  auth = "any", rate_limit = "string", cors = "any",
 }
 
 local function declare(method, path, opts, handler)
@@ -44,7 +45,7 @@ local function declare(method, path, opts, handler)
     if want == nil then
       error(("router.%s %s: unknown option '%s'"):format(method:lower(), path, tostring(k)), 3)
     end
-    local ok = want == "model" and model.is_model(v) or type(v) == want
+    local ok = want == "any" or (want == "model" and model.is_model(v)) or type(v) == want
     if not ok then
       error(("router.%s %s: option '%s' must be a %s"):format(method:lower(), path, k, want), 3)
     end
@@ -85,6 +86,15 @@ function router.error_handler(status, handler)
     error("error handlers can only be declared while lakegate loads the route scripts", 2)
   end
   loading.error_handlers[status] = handler
+end
+
+--- Registers a function to run once when a generation of the routes starts (at server
+-- start and after each reload), before it serves; an error stops that generation.
+function router.on_start(fn)
+  if type(fn) ~= "function" then error("router.on_start: expects a function", 2) end
+  if loading == nil then error("on_start hooks can only be declared while lakegate loads the route scripts", 2) end
+  local info = debug.getinfo(2, "Sl")
+  loading.on_start[#loading.on_start + 1] = {fn = fn, where = info.short_src .. ":" .. info.currentline}
 end
 
 return router

@@ -34,9 +34,12 @@ end
 
 --- Loads the routes of `dir` and returns a client.
 -- @tparam string dir the routes directory
--- @tparam[opt] table opts `lake_dir` (default: a new temporary directory), `max_json_depth`
+-- @tparam[opt] table opts `lake_dir` (default: a new temporary directory), `api_keys`
+-- ({name = secret}), and the app settings the server would pass: `auth`, `rate_limit`,
+-- `rate_limit_burst`, `cors_origins`, `root_path`, `max_json_depth`
 function testing.client(dir, opts)
   opts = opts or {}
+  if opts.api_keys then require("lakegate.auth").add_keys(opts.api_keys) end
   local lake_dir = opts.lake_dir or temp_dir()
   local w, err = lake.open{root = lake_dir}
   if not w then error(err, 2) end
@@ -64,7 +67,8 @@ end
 --- Sends a request.
 -- @tparam string method
 -- @tparam string path may include "?query"
--- @tparam[opt] table opts `json` (a value sent as JSON), `body` (raw text), `headers`, `query`
+-- @tparam[opt] table opts `json` (a value sent as JSON), `body` (raw text), `headers`, `query`,
+-- `client` (the client address the app sees; default "testclient")
 -- @return status, body (decoded JSON when the answer is JSON, else text), headers (lowercase names)
 function Client:request(method, path, opts)
   opts = opts or {}
@@ -82,7 +86,8 @@ function Client:request(method, path, opts)
   if opts.query then qs = encode_query(opts.query) end
   local req = setmetatable({
     method = method, path = p, query_string = qs, headers = headers, body = body,
-    id = headers["x-request-id"] or core.random_id(), client = "testclient",
+    id = headers["x-request-id"] or core.random_id(), client = opts.client or "testclient",
+    scheme = "http",
   }, Request)
   local status, text, rheaders = self.app.handle(req)
   local out = {}

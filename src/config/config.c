@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
 
-typedef enum { T_STR, T_INT } setting_type;
+typedef enum { T_STR, T_INT, T_BOOL } setting_type;
 
 typedef struct setting {
   const char *name;     /* key in lakegate.lua; flag and env var are derived from it */
@@ -23,26 +24,47 @@ typedef struct setting {
   const char *dflt;     /* default, as text */
   long min, max;        /* bounds for T_INT */
   const char *help;
+  const char *choices;  /* T_STR: "a|b|c" if only these values are allowed */
 } setting;
 
-#define STR(f, d, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h}
-#define INT(f, d, lo, hi, h) {#f, T_INT, offsetof(lg_config, f), d, lo, hi, h}
+#define STR(f, d, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h, NULL}
+#define ONEOF(f, d, c, h) {#f, T_STR, offsetof(lg_config, f), d, 0, 0, h, c}
+#define INT(f, d, lo, hi, h) {#f, T_INT, offsetof(lg_config, f), d, lo, hi, h, NULL}
+#define BOOL(f, d, h) {#f, T_BOOL, offsetof(lg_config, f), d, 0, 1, h, NULL}
 
 static const setting settings[] = {
   STR(listen, "127.0.0.1:8000", "address to listen on, HOST:PORT"),
+  STR(tls_listen, "", "address for HTTPS, HOST:PORT (needs tls_cert and tls_key)"),
+  STR(tls_cert, "", "PEM certificate (chain) for HTTPS"),
+  STR(tls_key, "", "PEM private key for HTTPS"),
   STR(routes, "./routes", "directory of route scripts (*.lua, not *_spec.lua)"),
   STR(lake, "./data/lake", "lake root: DIR, file://DIR or s3://BUCKET/PREFIX"),
   STR(spool, "./data/spool", "spool directory for records not yet in the lake"),
-  STR(log_level, "info", "error, warn, info or debug"),
+  ONEOF(auth, "none", "none|api_key", "default authentication of routes (routes may override)"),
+  STR(api_keys, "", "API keys as name:secret,name:secret (prefer the environment variable)"),
+  STR(api_keys_file, "", "file of API keys, one \"name secret\" per line (secret or sha256:<hex>)"),
+  STR(rate_limit, "", "requests per client or API key, e.g. 100/s, 6000/m (empty: no limit)"),
+  INT(rate_limit_burst, "0", 0, 1000000, "requests a client may make at once (0: one second's worth)"),
+  STR(cors_origins, "", "origins allowed by CORS: * or a comma-separated list (empty: no CORS)"),
+  STR(root_path, "", "path prefix a gateway adds, e.g. /prod (stripped for routing, used in links)"),
+  INT(shared_dict_entries, "100000", 16, 100000000, "entries lakegate.shared keeps (the oldest make room)"),
+  BOOL(trust_proxy, "false", "take the client address and scheme from X-Forwarded-For/-Proto"),
+  ONEOF(log_level, "info", "error|warn|info|debug", "least severe level logged"),
+  ONEOF(log_format, "json", "json|text", "one JSON object per line, or text for people"),
+  BOOL(access_log, "true", "log one line per request"),
   INT(threads, "128", 1, 4096, "worker threads; each serves one open connection"),
   INT(max_body_size, "1048576", 1, 1L << 30, "largest request body in bytes (else 413)"),
-  INT(max_json_depth, "512", 1, 100000, "deepest JSON nesting accepted (else 400)"),
+  INT(max_json_depth, "512", 1, 4096, "deepest JSON nesting accepted (else 400)"),
+  INT(max_header_size, "16384", 1024, 1048576, "request line and headers in bytes (else 431)"),
   INT(keep_alive_timeout_ms, "5000", 0, 3600000, "close idle keep-alive connections after this"),
-  INT(request_timeout_ms, "30000", 100, 3600000, "time allowed to receive a request"),
+  INT(request_timeout_ms, "10000", 100, 3600000, "time allowed to receive a request's headers, and its body"),
+  BOOL(watch, "false", "reload the routes when their files change (development)"),
 };
 
 #undef STR
+#undef ONEOF
 #undef INT
+#undef BOOL
 
 /* "max_body_size" -> "max-body-size" or "MAX_BODY_SIZE" */
 static void transform(const char *name, char *out, size_t outlen, int upper_env) {
@@ -55,10 +77,26 @@ static void transform(const char *name, char *out, size_t outlen, int upper_env)
   out[i] = '\0';
 }
 
+/* 1 if value is one of the '|'-separated choices */
+static int is_choice(const char *choices, const char *value) {
+  size_t n = strlen(value);
+  for (const char *p = choices; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && strncmp(p, value, n) == 0) return 1;
+    p += len + (bar != NULL);
+  }
+  return 0;
+}
+
 static int set_value(lg_config *cfg, const setting *s, const char *value, const char *origin,
                      char *err, size_t errlen) {
   void *field = (char *)cfg + s->offset;
   if (s->type == T_STR) {
+    if (s->choices && !is_choice(s->choices, value)) {
+      snprintf(err, errlen, "%s: %s must be one of %s, got '%s'", origin, s->name, s->choices, value);
+      return LG_ERR;
+    }
     char *copy = strdup(value);
     if (copy == NULL) {
       snprintf(err, errlen, "out of memory");
@@ -67,6 +105,15 @@ static int set_value(lg_config *cfg, const setting *s, const char *value, const 
     free(*(char **)field);
     *(char **)field = copy;
     return LG_OK;
+  }
+  if (s->type == T_BOOL) {
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < LG_ARRAY_LEN(yes); i++) {
+      if (strcasecmp(value, yes[i]) == 0) return *(long *)field = 1, LG_OK;
+      if (strcasecmp(value, no[i]) == 0) return *(long *)field = 0, LG_OK;
+    }
+    snprintf(err, errlen, "%s: %s must be true or false, got '%s'", origin, s->name, value);
+    return LG_ERR;
   }
   char *end;
   errno = 0;
@@ -124,11 +171,18 @@ static int apply_file(lg_config *cfg, const char *path, char *err, size_t errlen
       snprintf(err, errlen, "config: %s: unknown setting '%s'", path, key);
       goto done;
     }
-    int ok = s->type == T_INT ? lua_isinteger(L, -1) : lua_type(L, -1) == LUA_TSTRING;
+    static const char *const wants[] = {"a string", "an integer", "a boolean"};
+    int ok = s->type == T_INT    ? lua_isinteger(L, -1)
+             : s->type == T_BOOL ? lua_isboolean(L, -1)
+                                 : lua_type(L, -1) == LUA_TSTRING;
     if (!ok) {
-      snprintf(err, errlen, "config: %s: %s must be %s, got %s", path, key,
-               s->type == T_INT ? "an integer" : "a string", luaL_typename(L, -1));
+      snprintf(err, errlen, "config: %s: %s must be %s, got %s", path, key, wants[s->type],
+               luaL_typename(L, -1));
       goto done;
+    }
+    if (s->type == T_BOOL) {
+      lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
+      lua_replace(L, -2);
     }
     char origin[300];
     snprintf(origin, sizeof origin, "config %s", path);
@@ -192,6 +246,10 @@ static int apply_flags(lg_config *cfg, int argc, char **argv, const char **posit
       snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)nlen, name);
       return LG_ERR;
     }
+    if (s->type == T_BOOL && !eq) {   /* --watch alone means true */
+      value = "true";
+      eq = "";
+    }
     if (value == NULL) {
       snprintf(err, errlen, "option '%s' needs a value", arg);
       return LG_ERR;
@@ -249,5 +307,6 @@ void lg_config_print_help(void) {
     transform(settings[i].name, flag, sizeof flag, 0);
     transform(settings[i].name, env + 9, sizeof env - 9, 1);
     printf("  --%-28s %-28s %s (default %s)\n", flag, env, settings[i].help, settings[i].dflt);
+    if (settings[i].choices) printf("  %-60s one of: %s\n", "", settings[i].choices);
   }
 }

@@ -8,15 +8,31 @@
 
 typedef struct lg_config {
   char *listen;            /* "HOST:PORT" (civetweb listening_ports syntax also accepted) */
+  char *tls_listen;        /* "HOST:PORT" for HTTPS, or "" */
+  char *tls_cert;          /* PEM certificate chain */
+  char *tls_key;           /* PEM private key */
   char *routes;            /* directory of route scripts */
   char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
   char *spool;             /* spool directory */
   char *log_level;         /* error|warn|info|debug */
+  char *log_format;        /* json|text */
+  long access_log;         /* 1: one log line per request */
   long threads;            /* worker threads = concurrent connections served */
   long max_body_size;      /* bytes; larger bodies get 413 */
   long max_json_depth;     /* nesting limit of request bodies */
+  long max_header_size;    /* request line + headers; larger requests get 431 */
   long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
   long request_timeout_ms;     /* a request (headers + body) must arrive within this */
+  long watch;              /* 1: reload the routes when their files change */
+  char *auth;              /* none|api_key: default for routes */
+  char *api_keys;          /* name:secret,... */
+  char *api_keys_file;     /* "name secret" lines */
+  char *rate_limit;        /* "N/s" or "" */
+  long rate_limit_burst;   /* 0: rate */
+  char *cors_origins;      /* "*", "a,b" or "" */
+  char *root_path;         /* "/prod" or "" */
+  long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
+  long shared_dict_entries;   /* capacity of lakegate.shared */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

@@ -288,24 +288,6 @@ long lg_base64_decode(const char *str, size_t n, unsigned char *out, char *err, 
   return (long)k;
 }
 
-size_t lg_base64_encode(const unsigned char *src, size_t n, char *out) {
-  static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t k = 0, i = 0;
-  for (; i + 2 < n; i += 3) {
-    unsigned v = (unsigned)src[i] << 16 | (unsigned)src[i + 1] << 8 | src[i + 2];
-    out[k++] = tab[v >> 18]; out[k++] = tab[v >> 12 & 63]; out[k++] = tab[v >> 6 & 63]; out[k++] = tab[v & 63];
-  }
-  if (i < n) {
-    unsigned v = (unsigned)src[i] << 16 | (i + 1 < n ? (unsigned)src[i + 1] << 8 : 0);
-    out[k++] = tab[v >> 18];
-    out[k++] = tab[v >> 12 & 63];
-    out[k++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-    out[k++] = '=';
-  }
-  out[k] = '\0';
-  return k;
-}
-
 /* }====================== */
 
 /* {====================== e-mail (pydantic's EmailStr) ====================== */

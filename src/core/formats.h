@@ -44,8 +44,6 @@ int lg_ipv6_format(const uint8_t a[16], char out[40]);
  * the decoded length (out needs n / 4 * 3 bytes), or -1 with Python's binascii message in
  * err ("Incorrect padding", "Only base64 data is allowed"). out may be NULL to validate. */
 long lg_base64_decode(const char *s, size_t n, unsigned char *out, char *err, size_t errlen);
-/* Encodes src[0..n) into out (4 * ceil(n / 3) bytes + NUL); returns the length. */
-size_t lg_base64_encode(const unsigned char *src, size_t n, char *out);
 
 /* }====================== */
 

@@ -65,7 +65,8 @@ static int push_field(lua_State *L, lg_req *r, const char *key) {
   else if (strcmp(key, "body") == 0) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   else if (strcmp(key, "id") == 0) lua_pushstring(L, r->id);
   else if (strcmp(key, "headers") == 0) push_headers(L, ri);
-  else if (strcmp(key, "client") == 0) lua_pushstring(L, ri->remote_addr);
+  else if (strcmp(key, "client") == 0) lua_pushstring(L, r->client);
+  else if (strcmp(key, "scheme") == 0) lua_pushstring(L, r->scheme);
   else if (strcmp(key, "http_version") == 0) lua_pushstring(L, ri->http_version);
   else return 0;
   return 1;

@@ -1,6 +1,6 @@
 /* The request object Lua handlers see: a userdata over the C request, valid only while
  * the request is being handled. Fields: method, path, query_string, headers, body, id,
- * client; method req:header(name). Fields the router sets (params, query, ...) are kept in
+ * client, scheme, root_path; method req:header(name). Fields the router sets (params, query, ...) are kept in
  * the object's own table. */
 #ifndef LG_HTTP_REQUEST_H
 #define LG_HTTP_REQUEST_H
@@ -20,6 +20,8 @@ typedef struct lg_req {
   const char *body;     /* request body (not NUL-terminated) */
   size_t body_len;
   const char *id;       /* request id: the client's X-Request-Id or a generated one */
+  const char *client;   /* client address (from X-Forwarded-For when the proxy is trusted) */
+  const char *scheme;   /* "http" or "https" (from X-Forwarded-Proto when trusted) */
 } lg_req;
 
 /* Pushes a request object for r. The object refers to r until lg_req_finish is called on

@@ -1,6 +1,7 @@
 /* HTTP/1.1 response assembly (see response.h). */
 #include "http/response.h"
 #include "util/common.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,13 +94,16 @@ int lg_response_end(lg_buf *out, const char *body, size_t len, int keep_alive, i
 
 int lg_response_error(lg_buf *out, int status, const char *detail, const char *request_id,
                       int keep_alive, int send_body) {
-  char body[512];
-  int n = snprintf(body, sizeof body, "{\"detail\":\"%s\"}", detail);
-  if (n < 0 || (size_t)n >= sizeof body) n = snprintf(body, sizeof body, "{\"detail\":\"error\"}");
+  lg_buf body = LG_BUF_INIT;
+  lg_buf_appends(&body, "{\"detail\":");
+  lg_log_json_string(&body, detail);
+  lg_buf_appendc(&body, '}');
   static const char ct[] = "application/json";
-  if (lg_response_begin(out, status) != LG_OK ||
-      lg_response_header(out, "Content-Type", 12, ct, sizeof ct - 1) != LG_OK ||
-      (request_id && lg_response_header(out, "X-Request-Id", 12, request_id, strlen(request_id)) != LG_OK))
-    return LG_ERR;
-  return lg_response_end(out, body, (size_t)n, keep_alive, send_body);
+  int rc = LG_ERR;
+  if (body.data && lg_response_begin(out, status) == LG_OK &&
+      lg_response_header(out, "Content-Type", 12, ct, sizeof ct - 1) == LG_OK &&
+      (request_id == NULL || lg_response_header(out, "X-Request-Id", 12, request_id, strlen(request_id)) == LG_OK))
+    rc = lg_response_end(out, body.data, body.len, keep_alive, send_body);
+  lg_buf_free(&body);
+  return rc;
 }

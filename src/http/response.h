@@ -21,8 +21,7 @@ int lg_response_header(lg_buf *out, const char *name, size_t nlen, const char *v
 /* Adds Content-Length, Connection and the body (omitted when send_body is 0, as for HEAD). */
 int lg_response_end(lg_buf *out, const char *body, size_t len, int keep_alive, int send_body);
 
-/* A whole JSON error response: {"detail": "<detail>"} (detail must be plain ASCII text
- * without quotes or backslashes). */
+/* A whole JSON error response: {"detail": "<detail>"}. */
 int lg_response_error(lg_buf *out, int status, const char *detail, const char *request_id,
                       int keep_alive, int send_body);
 

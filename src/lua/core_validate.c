@@ -2,6 +2,7 @@
  * base64, decimal, and the JSON Schema string formats. The model layer (lua/lakegate/model)
  * calls these; expected failures return fail, message (see STYLE.md). */
 #include "lua/modules.h"
+#include "aws/digest.h"
 #include "core/datetime.h"
 #include "core/decimal.h"
 #include "core/formats.h"
@@ -271,8 +272,10 @@ static int core_base64_decode(lua_State *L) {
 static int core_base64_encode(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
-  char *out = lua_newuserdatauv(L, (n + 2) / 3 * 4 + 1, 0);
-  lua_pushlstring(L, out, lg_base64_encode((const unsigned char *)s, n, out));
+  size_t len = (n + 2) / 3 * 4;
+  char *out = lua_newuserdatauv(L, len + 1, 0);
+  lg_base64_encode((const uint8_t *)s, n, out);   /* aws/digest.c's encoder */
+  lua_pushlstring(L, out, len);
   return 1;
 }
 

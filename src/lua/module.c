@@ -1,13 +1,22 @@
-/* Entry point of the loadable lakegate/core.so, for stock Lua (busted): requiring
- * lakegate.core also registers lakegate's other C modules in package.preload, so one
- * shared object carries the same C code the server runs. */
+/* Entry points of the loadable lakegate/core.so, for stock Lua (busted). The build installs
+ * lakegate/<name>.so aliases of this one file for every C module, so `require` finds each
+ * of them directly (dlopen maps the file once); requiring any of them also registers the
+ * others in package.preload. One shared object carries the same C code the server runs. */
 #include "lua/modules.h"
 
 #include <lauxlib.h>
 
-LUAMOD_API int luaopen_lakegate_core(lua_State *L);
+#define ENTRY(name, opener)                              \
+  LUAMOD_API int luaopen_lakegate_##name(lua_State *L); \
+  LUAMOD_API int luaopen_lakegate_##name(lua_State *L) { \
+    lg_lua_preload_modules(L);                           \
+    return opener(L);                                    \
+  }
 
-LUAMOD_API int luaopen_lakegate_core(lua_State *L) {
-  lg_lua_preload_modules(L);
-  return lg_open_core(L);
-}
+ENTRY(auth, lg_open_auth)
+ENTRY(core, lg_open_core)
+ENTRY(http, lg_open_http)
+ENTRY(lakewriter, lg_open_lakewriter)
+ENTRY(ratelimit, lg_open_ratelimit)
+ENTRY(s3, lg_open_s3)
+ENTRY(shared, lg_open_shared)

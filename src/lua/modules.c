@@ -4,8 +4,13 @@
 #include <lauxlib.h>
 
 static const luaL_Reg preloads[] = {
+  {"lakegate.auth", lg_open_auth},
   {"lakegate.core", lg_open_core},
+  {"lakegate.http", lg_open_http},
   {"lakegate.lakewriter", lg_open_lakewriter},
+  {"lakegate.ratelimit", lg_open_ratelimit},
+  {"lakegate.s3", lg_open_s3},
+  {"lakegate.shared", lg_open_shared},
   {NULL, NULL},
 };
 

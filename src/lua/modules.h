@@ -8,6 +8,14 @@
 
 int lg_open_core(lua_State *L);         /* lakegate.core (core.c) */
 int lg_open_lakewriter(lua_State *L);   /* lakegate.lakewriter (lakewriter.c) */
+int lg_open_auth(lua_State *L);         /* lakegate.auth (auth.c) */
+int lg_open_ratelimit(lua_State *L);    /* lakegate.ratelimit (ratelimit.c) */
+int lg_open_shared(lua_State *L);       /* lakegate.shared (shared.c) */
+int lg_open_http(lua_State *L);         /* lakegate.http (http_client.c) */
+int lg_open_s3(lua_State *L);           /* lakegate.s3 (s3.c) */
+
+/* Entry limit of lakegate.shared (default 100000); call before any thread uses it. */
+void lg_lua_shared_capacity(size_t entries);
 
 /* Adds the validation primitives to the lakegate.core table on top of the stack
  * (core_validate.c). */

@@ -1,6 +1,7 @@
 /* The Lua host (see vm.h): state creation, preloading, protected calls. */
 #define LOG_TAG "lua"
 #include "lua/vm.h"
+#include "lua/metrics.h"
 #include "lua/modules.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -14,6 +15,7 @@
 
 struct lg_vm {
   lua_State *L;
+  int app_ref;       /* registry ref of the app */
   int handler_ref;   /* registry ref of app.handle */
 };
 
@@ -36,17 +38,30 @@ int lg_lua_pcall(lua_State *L, int nargs, int nresults) {
   return status;
 }
 
-/* package.path: the runtime library first, then the routes folder, then the system's. */
+/* package.path: the runtime library first, then the system's. Modules in the routes folder
+ * come from the generation's snapshot (lakegate.app installs that searcher). */
 static void set_paths(lua_State *L, const lg_vm_options *opt) {
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "path");
-  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua;%s", opt->lua_dir, opt->lua_dir,
-                  opt->routes_dir, lua_tostring(L, -1));
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", opt->lua_dir, opt->lua_dir,
+                  lua_tostring(L, -1));
   lua_setfield(L, -3, "path");   /* package.path = ours .. system */
   lua_pop(L, 2);
 }
 
-/* Runs require("lakegate.app").load(routes_dir, options) and keeps app.handle. */
+/* Pushes the snapshot as a table: relative path -> contents. */
+static void push_files(lua_State *L, const lg_snapshot *snap) {
+  size_t n = lg_snapshot_count(snap);
+  lua_createtable(L, 0, (int)n);
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    const char *data = lg_snapshot_data(snap, i, &len);
+    lua_pushlstring(L, data, len);
+    lua_setfield(L, -2, lg_snapshot_path(snap, i));   /* files[path] = data */
+  }
+}
+
+/* Runs require("lakegate.app").load(routes_dir, options) and keeps the app and app.handle. */
 static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errlen) {
   lua_State *L = vm->L;
   lua_getglobal(L, "require");
@@ -58,9 +73,22 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   }
   lua_getfield(L, -1, "load");
   lua_pushstring(L, opt->routes_dir);
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 8);
   lua_pushinteger(L, opt->max_json_depth);
   lua_setfield(L, -2, "max_json_depth");
+  const char *strings[][2] = {{"auth", opt->auth}, {"rate_limit", opt->rate_limit},
+                              {"cors_origins", opt->cors_origins}, {"root_path", opt->root_path}};
+  for (size_t i = 0; i < LG_ARRAY_LEN(strings); i++) {
+    if (strings[i][1] == NULL || *strings[i][1] == '\0') continue;
+    lua_pushstring(L, strings[i][1]);
+    lua_setfield(L, -2, strings[i][0]);          /* options[name] = value */
+  }
+  lua_pushinteger(L, opt->rate_limit_burst);
+  lua_setfield(L, -2, "rate_limit_burst");
+  if (opt->routes) {
+    push_files(L, opt->routes);
+    lua_setfield(L, -2, "files");
+  }
   if (lg_lua_pcall(L, 2, 2) != LUA_OK) {
     snprintf(err, errlen, "%s", lua_tostring(L, -1));
     return LG_ERR;
@@ -76,8 +104,17 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
     return LG_ERR;
   }
   vm->handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  vm->app_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_settop(L, 0);
   return LG_OK;
+}
+
+/* Host-only modules: they reach state that only the server has. */
+static void preload_host_modules(lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, lg_open_metrics);
+  lua_setfield(L, -2, "lakegate.metrics");   /* preload["lakegate.metrics"] */
+  lua_pop(L, 1);
 }
 
 lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
@@ -87,9 +124,10 @@ lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory creating a Lua state");
     return NULL;
   }
-  vm->handler_ref = LUA_NOREF;
+  vm->handler_ref = vm->app_ref = LUA_NOREF;
   luaL_openlibs(vm->L);
   lg_lua_preload_modules(vm->L);
+  preload_host_modules(vm->L);
   if (opt->lake) lg_lua_set_host_lake(vm->L, opt->lake);
   set_paths(vm->L, opt);
   if (load_app(vm, opt, err, errlen) != LG_OK) {
@@ -105,6 +143,23 @@ lua_State *lg_vm_state(lg_vm *vm) {
 
 void lg_vm_push_handler(lg_vm *vm) {
   lua_rawgeti(vm->L, LUA_REGISTRYINDEX, vm->handler_ref);
+}
+
+int lg_vm_run_on_start(lg_vm *vm, char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vm->app_ref);
+  lua_getfield(L, -1, "run_on_start");
+  lua_insert(L, -2);                          /* run_on_start app */
+  int rc = LG_OK;
+  if (lg_lua_pcall(L, 1, 2) != LUA_OK) {
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    rc = LG_ERR;
+  } else if (!lua_toboolean(L, -2)) {         /* ok, message */
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    rc = LG_ERR;
+  }
+  lua_settop(L, 0);
+  return rc;
 }
 
 void lg_vm_close(lg_vm *vm) {

@@ -7,12 +7,20 @@
 #include <lua.h>
 
 #include "lake/lake.h"
+#include "lua/snapshot.h"
 
 typedef struct lg_vm_options {
   const char *lua_dir;      /* the runtime library (directory holding lakegate/) */
-  const char *routes_dir;   /* the operator's route scripts */
+  const char *routes_dir;   /* the operator's route folder (names files in messages) */
+  const lg_snapshot *routes;   /* its contents; NULL reads the folder itself */
   lg_lake *lake;            /* lake for lake.put, or NULL (lakegate check) */
   long max_json_depth;      /* nesting limit for request bodies */
+  /* App-wide defaults, passed to lakegate.app (NULL or "" when unset). */
+  const char *auth;         /* "none" or "api_key" */
+  const char *rate_limit;   /* "100/s" ... */
+  long rate_limit_burst;
+  const char *cors_origins; /* "*" or "a,b" */
+  const char *root_path;    /* "/prod" */
 } lg_vm_options;
 
 typedef struct lg_vm lg_vm;
@@ -24,8 +32,12 @@ lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen);
 
 lua_State *lg_vm_state(lg_vm *vm);
 
-/* Pushes the app's request handler: function(req) -> status, body, headers. */
+/* Pushes the app's request handler: function(req) -> status, body, headers, route. */
 void lg_vm_push_handler(lg_vm *vm);
+
+/* Runs the app's on_start hooks (once per generation). Returns LG_OK, or LG_ERR with the
+ * first failure (file:line) in err. */
+int lg_vm_run_on_start(lg_vm *vm, char *err, size_t errlen);
 
 /* lua_pcall with a traceback handler slotted under the function. On error the message
  * (with traceback) is left on the stack, as lua_pcall does. */

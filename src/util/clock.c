@@ -17,6 +17,12 @@ int64_t lg_clock_monotonic_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t lg_clock_monotonic_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void lg_clock_rfc3339(int64_t us, char out[LG_RFC3339_LEN]) {
   time_t secs = (time_t)(us / 1000000);
   struct tm tm;

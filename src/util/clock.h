@@ -9,8 +9,9 @@
 
 /* Microseconds since the Unix epoch. */
 int64_t lg_clock_realtime_us(void);
-/* Monotonic milliseconds, for timeouts and durations. */
+/* Monotonic milliseconds and microseconds, for timeouts and durations. */
 int64_t lg_clock_monotonic_ms(void);
+int64_t lg_clock_monotonic_us(void);
 /* Writes `us` (epoch microseconds) as RFC 3339 UTC with microseconds into out. */
 void lg_clock_rfc3339(int64_t us, char out[LG_RFC3339_LEN]);
 

@@ -86,7 +86,7 @@ static void parses_and_prints_ip_addresses(void) {
 
 static void decodes_base64_strictly(void) {
   unsigned char out[16];
-  char err[LG_ERRLEN], text[16];
+  char err[LG_ERRLEN];
   ASSERT_INT_EQ(lg_base64_decode("aGVsbG8=", 8, out, err, sizeof err), 5, "hello");
   ASSERT_MEM_EQ(out, 5, "hello", 5, "decoded bytes");
   ASSERT_INT_EQ(lg_base64_decode("aGVsbG8", 7, out, err, sizeof err), -1, "missing padding");
@@ -94,8 +94,6 @@ static void decodes_base64_strictly(void) {
   ASSERT_INT_EQ(lg_base64_decode("aGV*", 4, out, err, sizeof err), -1, "bad character");
   ASSERT_STR_EQ(err, "Only base64 data is allowed", "alphabet message");
   ASSERT_INT_EQ(lg_base64_decode("aGk=aGk=", 8, out, err, sizeof err), -1, "data after padding");
-  ASSERT_INT_EQ((long)lg_base64_encode((const unsigned char *)"hi", 2, text), 4, "encode length");
-  ASSERT_STR_EQ(text, "aGk=", "encoded text");
 }
 
 static void checks_json_schema_formats(void) {

@@ -58,6 +58,17 @@ def wait_until(condition, deadline_s, what):
         time.sleep(POLL_INTERVAL_S)
 
 
+def stop_process(proc, deadline_s):
+    """SIGTERM, wait up to deadline_s, then SIGKILL and wait. Nothing if it has exited."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=deadline_s)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=deadline_s)
+
+
 def run_cli(args, cwd, env=None, binary=None, timeout=30):
     """Runs `lakegate ARGS` to completion. Returns CompletedProcess (text stdout/stderr)."""
     return subprocess.run([binary or lakegate_bin()] + list(args), cwd=cwd, env=env,
@@ -122,13 +133,7 @@ class Server:
         killed by that signal). Safe to call more than once."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=deadline_s)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=deadline_s)
+        stop_process(self.proc, deadline_s)
         self.returncode = self.proc.returncode
         return self.returncode
 

@@ -245,12 +245,12 @@ class GracefulStopTest(CliTestCase):
         self.assertEqual(200, status, "the in-flight request completes after SIGTERM")
         self.assertEqual({"finished": True}, json.loads(body), "the handler ran to its end")
         self.assertEqual(0, srv.wait_exit(), "exit code after SIGTERM; log:\n%s" % srv.log())
-        self.assertRegex(srv.log(), r"(?m)\bstopped$", "a final 'stopped' log line")
+        self.assertRegex(srv.log(), r'(?m)"msg":"stopped"}$', "a final 'stopped' log line")
 
     def test_sigterm_when_idle_exits_0(self):
         srv = self.start()
         self.assertEqual(0, srv.stop(), "exit code after SIGTERM; log:\n%s" % srv.log())
-        self.assertRegex(srv.log(), r"(?m)\bstopped$", "a final 'stopped' log line")
+        self.assertRegex(srv.log(), r'(?m)"msg":"stopped"}$', "a final 'stopped' log line")
 
 
 class HandlerErrorTest(CliTestCase):

@@ -83,6 +83,21 @@ class InstalledTreeTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.cmod_dir, "lakegate", "core.so")),
                         "core.so is under <prefix>/%s/lakegate" % cache_value("LG_INSTALL_CMOD"))
 
+    def test_installed_server_speaks_https(self):
+        from test_tls import make_certificate
+        import http.client
+        import ssl
+        cert, key = make_certificate(self.cwd)
+        tls_port = server.free_port()
+        srv = server.start_server(self.cwd, routes=self.routes, binary=self.bin, extra=(
+            "--tls-listen", "%s:%d" % (server.HOST, tls_port), "--tls-cert", cert, "--tls-key", key))
+        self.addCleanup(srv.stop)
+        conn = http.client.HTTPSConnection(server.HOST, tls_port, timeout=10,
+                                           context=ssl.create_default_context(cafile=cert))
+        self.addCleanup(conn.close)
+        conn.request("GET", "/")
+        self.assertEqual(200, conn.getresponse().status, "the installed binary finds its TLS shims")
+
     def test_installed_check_passes_from_any_directory(self):
         r = server.run_cli(["check", "--routes", self.routes], cwd=self.cwd, env=server.clean_env(),
                            binary=self.bin)

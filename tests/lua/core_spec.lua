@@ -64,9 +64,13 @@ describe("lakegate.core", function()
   end)
 
   it("lists a directory in byte order", function()
-    local names = core.list_dir("tests/lua/fixtures")
-    assert.same({"app", "broken_runtime", "broken_syntax", "params"}, names)
-    assert.is_nil((core.list_dir("tests/lua/no-such-dir")))
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. dir))
+    for _, name in ipairs({"b", "B", "a.lua", "_x"}) do assert(io.open(dir .. "/" .. name, "w")):close() end
+    assert.same({"B", "_x", "a.lua", "b"}, core.list_dir(dir))
+    os.execute("rm -r " .. dir)
+    assert.is_nil((core.list_dir(dir)))
   end)
 
   it("makes 128-bit hex request ids", function()
