@@ -33,6 +33,7 @@ typedef struct lg_config {
   char *root_path;         /* "/prod" or "" */
   long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
   long shared_dict_entries;   /* capacity of lakegate.shared */
+  long docs;               /* 1: /openapi.json, /docs, /redoc */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 
