@@ -30,7 +30,7 @@ describe("route: unicorn", function()
       assert.equal(lakegate.null, stored[1].horn_length_cm)
       assert.same({}, stored[1].tags)
       local files = client:lake_files("unicorns")
-      assert.matches("^unicorns/dt=%d%d%d%d%-%d%d%-%d%d/hr=%d%d/[^/]+%.json$", files[1])
+      assert.matches("^unicorns/dt=%d%d%d%d%-%d%d%-%d%d/hr=%d%d/[^/]+%.json%.gz$", files[1])
     end)
 
     it("keeps every digit of a float", function()

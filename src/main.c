@@ -1,5 +1,5 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | health [URL] | version | --help */
+ *   lakegate serve | check | flush | health [URL] | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
 #include "http/server.h"
@@ -29,6 +29,8 @@ static void usage(FILE *f) {
           "Commands:\n"
           "  serve            serve the routes (the default command)\n"
           "  check            load every route script and report the first error; exit 1 on error\n"
+          "  flush            seal and upload everything spooled so far (through the running\n"
+          "                   server of --spool, or directly when none runs); exit 1 on error\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  version          print the version\n"
           "\n");
@@ -67,7 +69,7 @@ static int find_lua_dir(char *out, size_t outlen) {
 /* ===================== commands ===================== */
 
 static int cmd_check(const lg_config *cfg, const char *lua_dir) {
-  lg_vm_options vo = {lua_dir, cfg->routes, NULL, cfg->max_json_depth};
+  lg_vm_options vo = {lua_dir, cfg->routes, NULL, cfg->max_json_depth, cfg->max_body_size};
   char err[2048];
   lg_vm *vm = lg_vm_new(&vo, err, sizeof err);
   if (vm == NULL) {
@@ -79,10 +81,39 @@ static int cmd_check(const lg_config *cfg, const char *lua_dir) {
   return 0;
 }
 
+static lg_lake *open_lake(const lg_config *cfg, int admin_socket, char *err, size_t errlen) {
+  lg_lake_options lo = {
+    .root = cfg->lake, .spool = cfg->spool, .seal_bytes = cfg->seal_bytes,
+    .seal_ms = cfg->seal_seconds * 1000, .spool_max_bytes = cfg->spool_max_bytes,
+    .group_commit_us = cfg->group_commit_us, .gzip_level = (int)cfg->gzip_level,
+    .idempotency_window_s = cfg->idempotency_window_s, .admin_socket = admin_socket,
+  };
+  return lg_lake_open(&lo, err, errlen);
+}
+
+/* Asks the server of --spool to flush; with no server, opens the spool itself (recovery
+ * seals and uploads what is there) and flushes it. */
+static int cmd_flush(const lg_config *cfg) {
+  char err[2048];
+  int64_t timeout_ms = cfg->flush_timeout_s * 1000;
+  int rc = lg_lake_request_flush(cfg->spool, timeout_ms, err, sizeof err);
+  if (rc == LG_LAKE_NO_SERVER) {
+    lg_lake *lake = open_lake(cfg, 0, err, sizeof err);
+    rc = lake ? lg_lake_flush(lake, timeout_ms, err, sizeof err) : LG_ERR;
+    if (rc == LG_OK) snprintf(err, sizeof err, "flushed spool %s to %s", cfg->spool, lg_lake_root(lake));
+    lg_lake_close(lake);
+  }
+  if (rc != LG_OK) {
+    fprintf(stderr, "lakegate flush: %s\n", err);
+    return 1;
+  }
+  printf("lakegate flush: %s\n", err);
+  return 0;
+}
+
 static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   char err[2048];
-  lg_lake_options lo = {cfg->lake, cfg->spool};
-  lg_lake *lake = lg_lake_open(&lo, err, sizeof err);
+  lg_lake *lake = open_lake(cfg, 1, err, sizeof err);
   if (lake == NULL) {
     lg_error("%s", err);
     return 1;
@@ -91,7 +122,7 @@ static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
     .listen = cfg->listen, .threads = cfg->threads, .max_body_size = cfg->max_body_size,
     .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
     .request_timeout_ms = cfg->request_timeout_ms,
-    .vm = {lua_dir, cfg->routes, lake, cfg->max_json_depth},
+    .vm = {lua_dir, cfg->routes, lake, cfg->max_json_depth, cfg->max_body_size},
   };
   /* Load the routes once before listening, so a broken script stops the start-up. */
   lg_vm *probe = lg_vm_new(&so.vm, err, sizeof err);
@@ -198,8 +229,11 @@ int main(int argc, char **argv) {
 
   int rc = 2;
   char lua_dir[PATH_MAX];
-  int is_health = strcmp(cmd, "health") == 0;
-  if (!is_health && find_lua_dir(lua_dir, sizeof lua_dir) != LG_OK) {
+  int is_health = strcmp(cmd, "health") == 0, is_flush = strcmp(cmd, "flush") == 0;
+  if (is_flush) {
+    rc = npos == 0 ? cmd_flush(&cfg) : 2;
+    if (npos) fprintf(stderr, "lakegate flush: unexpected argument '%s'\n", positional[0]);
+  } else if (!is_health && find_lua_dir(lua_dir, sizeof lua_dir) != LG_OK) {
     fprintf(stderr, "lakegate: cannot find the runtime library (lua/lakegate/app.lua) next to the "
                     "executable, in ../%s, or in LAKEGATE_LUA_PATH\n", LG_LUA_RELDIR);
   } else if (is_health) {

@@ -17,6 +17,13 @@ typedef struct lg_config {
   long max_json_depth;     /* nesting limit of request bodies */
   long keep_alive_timeout_ms;  /* idle keep-alive connections are closed after this */
   long request_timeout_ms;     /* a request (headers + body) must arrive within this */
+  long seal_bytes;         /* seal a spool segment into lake objects at this size */
+  long seal_seconds;       /* ... or at this age */
+  long spool_max_bytes;    /* writes get 503 + Retry-After while the spool holds more */
+  long group_commit_us;    /* extra wait to gather writers into one fdatasync under load */
+  long gzip_level;         /* 1..9 for sealed objects */
+  long idempotency_window_s;   /* how long an Idempotency-Key answer is replayed */
+  long flush_timeout_s;    /* `lakegate flush` gives up after this */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

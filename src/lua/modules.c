@@ -5,6 +5,7 @@
 
 static const luaL_Reg preloads[] = {
   {"lakegate.core", lg_open_core},
+  {"lakegate.gzip", lg_open_gzip},
   {"lakegate.lakewriter", lg_open_lakewriter},
   {NULL, NULL},
 };

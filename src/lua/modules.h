@@ -8,6 +8,7 @@
 
 int lg_open_core(lua_State *L);         /* lakegate.core (core.c) */
 int lg_open_lakewriter(lua_State *L);   /* lakegate.lakewriter (lakewriter.c) */
+int lg_open_gzip(lua_State *L);         /* lakegate.gzip (gzip.c) */
 
 /* Registers every C module in package.preload, so require() finds them without cpath.
  * This function is the table of contents of lakegate's C API for Lua. */

@@ -61,6 +61,10 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   lua_createtable(L, 0, 2);
   lua_pushinteger(L, opt->max_json_depth);
   lua_setfield(L, -2, "max_json_depth");
+  if (opt->max_body_size > 0) {
+    lua_pushinteger(L, opt->max_body_size);
+    lua_setfield(L, -2, "max_body_size");
+  }
   if (lg_lua_pcall(L, 2, 2) != LUA_OK) {
     snprintf(err, errlen, "%s", lua_tostring(L, -1));
     return LG_ERR;

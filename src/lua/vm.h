@@ -13,6 +13,7 @@ typedef struct lg_vm_options {
   const char *routes_dir;   /* the operator's route scripts */
   lg_lake *lake;            /* lake for lake.put, or NULL (lakegate check) */
   long max_json_depth;      /* nesting limit for request bodies */
+  long max_body_size;       /* bytes a body may have once decoded (Content-Encoding: gzip) */
 } lg_vm_options;
 
 typedef struct lg_vm lg_vm;

@@ -1,5 +1,11 @@
 /* The C test suites, one per module: SUITE(x) expects x_tests[] in test_x.c. */
 SUITE(buf)
+SUITE(frame)
+SUITE(idem)
 SUITE(json)
+SUITE(key)
 SUITE(lake)
+SUITE(seal)
+SUITE(spool)
+SUITE(upload)
 SUITE(utf8)
