@@ -24,10 +24,9 @@ typedef struct lake_batch {
   int frames;                 /* frames appended */
   atomic_int refs;            /* the sync thread's + one per waiting writer; the last
                                  to drop it puts the batch back on the free list */
-  pthread_mutex_t mu;         /* guards done, failed, err: only this batch's writers */
-  pthread_cond_t cond;        /* wait here, so a sync wakes only its own writers */
-  int done;                   /* 1 once written (and synced when durable) */
-  int failed;                 /* with done: the write or sync failed, see err */
+  atomic_int done;            /* 1 once written (and synced when durable); its writers
+                                 wait on it with a futex, see spool.c */
+  int failed;                 /* set before done: the write or sync failed, see err */
   char err[LG_ERRLEN];
   struct lake_batch *next;    /* free list link */
 } lake_batch;
@@ -53,7 +52,11 @@ typedef struct lake_table {
   int stopping;               /* refuse new frames */
   uint64_t rotate_req, rotate_done;   /* rotation requests and the last one handled */
   uint64_t last_closed_seq;   /* seq of the last segment closed (0: none) */
-  /* the open segment: touched only by the sync thread */
+  int syncing;                /* 1 while one thread (the sync thread, or a writer that found
+                                 it idle) writes to the segment: only it may touch the
+                                 segment fields below */
+  int close_due;              /* a writer's sync asks the sync thread to close the segment */
+  /* the open segment (see syncing) */
   int fd;                     /* -1 when no segment is open */
   uint64_t seq;
   char path[PATH_MAX];

@@ -1,8 +1,9 @@
 /* One table's spool: writers append frames to the table's open batch and wait; the
  * table's sync thread writes each batch to the open segment file with one write(2) and
  * one fdatasync, then wakes the batch's writers (group commit). While a sync runs, new
- * frames gather in the next batch, so a lone writer is synced at once and a crowd shares
- * one fdatasync. The sync thread also creates segments (lazily, on the first frame),
+ * frames gather in the next batch, so a crowd shares one fdatasync. A writer that finds
+ * no sync running does its own (no hand-off to the sync thread and back), so a lone
+ * writer pays one fdatasync and nothing more. The sync thread also creates segments (lazily, on the first frame),
  * closes them at seal_bytes, seal_ms, on request (flush) and on stop, and hands them to
  * the sealer. Layer: POSIX, lake internals. */
 #define LOG_TAG "lake"
@@ -15,6 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +47,13 @@ static lake_batch *new_batch(void) {
   lake_batch *b = calloc(1, sizeof *b);
   if (b == NULL) return NULL;
   atomic_init(&b->refs, 1);   /* the sync thread's */
-  pthread_mutex_init(&b->mu, NULL);
-  pthread_cond_init(&b->cond, NULL);
+  atomic_init(&b->done, 0);
   return b;
 }
 
 static void free_batch(lake_batch *b) {
   if (b == NULL) return;
   lg_buf_free(&b->bytes);
-  pthread_mutex_destroy(&b->mu);
-  pthread_cond_destroy(&b->cond);
   free(b);
 }
 
@@ -99,7 +100,8 @@ static void release(lake_table *t, lake_batch *b) {
   if (atomic_fetch_sub(&b->refs, 1) != 1) return;
   if (b->bytes.cap > BATCH_KEEP_MAX) lg_buf_free(&b->bytes);
   lg_buf_reset(&b->bytes);
-  b->durable = b->done = b->failed = b->frames = 0;
+  b->durable = b->failed = b->frames = 0;
+  atomic_store(&b->done, 0);
   b->err[0] = '\0';
   atomic_store(&b->refs, 1);
   pthread_mutex_lock(&t->mu);
@@ -117,6 +119,19 @@ static lake_batch *take_free_batch(lake_table *t) {
     return b;
   }
   return new_batch();
+}
+
+/* A batch's writers sleep on its `done` word with a futex rather than a condition
+ * variable: one sync wakes dozens of writers, and with a condition variable each of them
+ * would then queue for the same mutex before it could return. */
+static void wait_done(lake_batch *b) {
+  while (atomic_load_explicit(&b->done, memory_order_acquire) == 0)
+    syscall(SYS_futex, &b->done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static void set_done(lake_batch *b) {
+  atomic_store_explicit(&b->done, 1, memory_order_release);
+  syscall(SYS_futex, &b->done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 /* ===================== appending ===================== */
@@ -212,6 +227,36 @@ static int build_frame(lake_table *t, lg_buf *b, const lg_lake_record *recs, siz
   return LG_OK;
 }
 
+static int sync_batch(lake_table *t, lake_batch *b, lg_lake_durability durability);
+
+/* With t->mu held and b (holding the caller's frame) open: if no sync is running and the
+ * segment is open, takes b and syncs it on the caller's thread. Returns 1 with t->mu
+ * released and b done (the caller holds one reference to it), or 0 with nothing changed. */
+static int lead_sync(lake_table *t, lake_batch *b) {
+  if (t->syncing || t->fd < 0 || t->rotate_req != t->rotate_done || t->close_due || t->stopping)
+    return 0;
+  lake_batch *fresh = take_free_batch(t);
+  if (fresh == NULL) return 0;
+  t->open = fresh;
+  t->syncing = 1;
+  b->durable = 1;
+  atomic_fetch_add(&b->refs, 1);   /* the caller's, as a writer; it also holds the taker's */
+  lg_lake_durability durability = t->durability;
+  pthread_mutex_unlock(&t->mu);
+  int failed = sync_batch(t, b, durability);
+  pthread_mutex_lock(&t->mu);
+  t->syncing = 0;
+  t->last_sync_end_us = monotonic_us();
+  t->rejoin = 0;
+  if (failed || t->size >= t->seal_bytes) t->close_due = 1;
+  if (t->open->bytes.len > 0 || t->close_due) pthread_cond_signal(&t->work);
+  pthread_mutex_unlock(&t->mu);
+  b->failed = failed;
+  set_done(b);
+  release(t, b);   /* the taker's reference */
+  return 1;
+}
+
 int lake_table_append(lake_table *t, const lg_lake_record *recs, size_t n, const char *request_id,
                       const lg_lake_answer *answer, char *err, size_t errlen) {
   lg_lake *lake = t->lake;
@@ -252,19 +297,19 @@ int lake_table_append(lake_table *t, const lg_lake_record *recs, size_t n, const
   atomic_fetch_add(&lake->records, (long long)n);
   int durable = t->durability == LG_LAKE_DURABLE;
   b->frames++;
+  if (durable && lead_sync(t, b)) goto done;   /* returns with t->mu released */
   if (before == 0 || b->frames == t->gather_target) pthread_cond_signal(&t->work);
   if (!durable) goto out;
   b->durable = 1;
   atomic_fetch_add(&b->refs, 1);
   pthread_mutex_unlock(&t->mu);
+done:
   lg_buf_free(&suffix);
-  pthread_mutex_lock(&b->mu);
-  while (!b->done) pthread_cond_wait(&b->cond, &b->mu);
+  wait_done(b);
   if (b->failed) {
     snprintf(err, errlen, "%s", b->err);
     rc = LG_ERR;
   }
-  pthread_mutex_unlock(&b->mu);
   release(t, b);
   return rc;
 out:
@@ -380,12 +425,24 @@ static long long count_frames(const lake_batch *b) {
   return n;
 }
 
+/* Writes (and syncs) a batch and accounts for it; returns 1 if it failed (b->err set). */
+static int sync_batch(lake_table *t, lake_batch *b, lg_lake_durability durability) {
+  long long frames = count_frames(b);
+  if (write_batch(t, b, durability) != LG_OK) {
+    atomic_fetch_sub(&t->lake->spool_bytes, (long long)b->bytes.len);
+    spool_error(t, b->err);
+    return 1;
+  }
+  if (b->durable) atomic_fetch_add(&t->lake->synced_frames, frames);
+  return 0;
+}
+
 /* ===================== the sync thread ===================== */
 
 /* Waits (t->mu held) until there is something to do. */
 static void wait_for_work(lake_table *t) {
   for (;;) {
-    if (t->open->bytes.len > 0 || t->rotate_req != t->rotate_done || t->stopping) return;
+    if (t->open->bytes.len > 0 || t->rotate_req != t->rotate_done || t->stopping || t->close_due) return;
     if (t->fd < 0) {
       pthread_cond_wait(&t->work, &t->mu);
       continue;
@@ -417,6 +474,7 @@ static void *sync_thread(void *arg) {
   for (;;) {
     wait_for_work(t);
     gather(t);
+    while (t->syncing) pthread_cond_wait(&t->work, &t->mu);   /* a writer is syncing */
     lake_batch *b = NULL;
     if (t->open->bytes.len > 0) {
       lake_batch *fresh = take_free_batch(t);
@@ -426,25 +484,15 @@ static void *sync_thread(void *arg) {
       }   /* else: out of memory; write what we have next round */
     }
     uint64_t rotate_target = t->rotate_req;
-    int stopping = t->stopping;
+    int stopping = t->stopping, close_due = t->close_due;
+    t->syncing = 1;
     lg_lake_durability durability = t->durability;
     int64_t seal_bytes = t->seal_bytes, seal_ms = t->seal_ms;
     pthread_mutex_unlock(&t->mu);
 
-    int failed = 0;
-    long long frames = 0;
-    if (b) {
-      frames = count_frames(b);
-      failed = write_batch(t, b, durability) != LG_OK;
-      if (failed) {
-        atomic_fetch_sub(&t->lake->spool_bytes, (long long)b->bytes.len);
-        spool_error(t, b->err);
-      } else if (b->durable) {
-        atomic_fetch_add(&t->lake->synced_frames, frames);
-      }
-    }
+    int failed = b ? sync_batch(t, b, durability) : 0;
     int close_it = t->fd >= 0 &&
-                   (failed || stopping || rotate_target != t->rotate_done ||
+                   (failed || stopping || close_due || rotate_target != t->rotate_done ||
                     t->size >= seal_bytes || lg_clock_monotonic_ms() - t->opened_ms >= seal_ms);
     uint64_t closed = close_it ? t->seq : 0;
     if (close_it) close_segment(t);
@@ -455,14 +503,13 @@ static void *sync_thread(void *arg) {
       t->rejoin = atomic_load(&b->refs) - 1;
       t->rejoin_base = t->open->frames;
       pthread_mutex_unlock(&t->mu);
-      pthread_mutex_lock(&b->mu);
-      b->done = 1;
       b->failed = failed;
-      pthread_cond_broadcast(&b->cond);
-      pthread_mutex_unlock(&b->mu);
+      set_done(b);
       release(t, b);
     }
     pthread_mutex_lock(&t->mu);
+    t->syncing = 0;
+    if (close_due) t->close_due = 0;
     t->last_sync_end_us = monotonic_us();
     if (closed) t->last_closed_seq = closed;
     t->rotate_done = rotate_target;
