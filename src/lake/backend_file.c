@@ -66,16 +66,9 @@ static int file_put(lg_backend *b, const lg_backend_object *obj, char *err, size
   if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) goto fail;
   step = "write";
   if (copy_file(in, out, obj->size) != LG_OK) goto fail;
-  step = "fsync";
-  if (fsync(out) != 0) goto fail;
-  step = "close";
-  int rc = close(out);
+  int rc = lg_fs_publish(out, tmp, path, &step);
   out = -1;
-  if (rc != 0) goto fail;
-  step = "rename";
-  if (rename(tmp, path) != 0) goto fail;
-  step = "fsync directory";
-  if (lg_fs_fsync_dir(dir) != LG_OK) goto fail;
+  if (rc != LG_OK) goto fail;
   close(in);
   return LG_OK;
 fail:;

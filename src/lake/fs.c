@@ -81,6 +81,29 @@ int lg_fs_write_all(int fd, const void *data, size_t n) {
   return LG_OK;
 }
 
+int lg_fs_publish(int fd, const char *tmp, const char *path, const char **step) {
+  *step = "fsync";
+  int ok = fsync(fd) == 0;
+  int saved = errno;
+  if (close(fd) != 0 && ok) {
+    *step = "close";
+    ok = 0;
+    saved = errno;
+  }
+  if (ok && rename(tmp, path) != 0) {
+    *step = "rename";
+    ok = 0;
+    saved = errno;
+  }
+  if (!ok) {
+    unlink(tmp);
+    errno = saved;
+    return LG_ERR;
+  }
+  *step = "fsync the directory of";
+  return lg_fs_fsync_parent(path);
+}
+
 int lg_fs_replace_file(const char *path, const void *data, size_t len) {
   char tmp[PATH_MAX];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
@@ -89,20 +112,15 @@ int lg_fs_replace_file(const char *path, const void *data, size_t len) {
   }
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return LG_ERR;
-  if (lg_fs_write_all(fd, data, len) != LG_OK || fsync(fd) != 0) {
+  if (lg_fs_write_all(fd, data, len) != LG_OK) {
     int saved = errno;
     close(fd);
     unlink(tmp);
     errno = saved;
     return LG_ERR;
   }
-  if (close(fd) != 0 || rename(tmp, path) != 0) {
-    int saved = errno;
-    unlink(tmp);
-    errno = saved;
-    return LG_ERR;
-  }
-  return lg_fs_fsync_parent(path);
+  const char *step;
+  return lg_fs_publish(fd, tmp, path, &step);
 }
 
 void lg_fs_prune_dirs(const char *dir, const char *stop) {

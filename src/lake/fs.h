@@ -19,6 +19,11 @@ int lg_fs_fsync_parent(const char *path);
 /* write(2) until all n bytes are written (retrying short writes and EINTR). */
 int lg_fs_write_all(int fd, const void *p, size_t n);
 
+/* Publishes the file written through fd under its temporary name `tmp` as `path`, durably:
+ * fsync, close, rename over path, fsync the directory. Always closes fd; on failure
+ * removes tmp and returns LG_ERR with errno set and *step naming the step that failed. */
+int lg_fs_publish(int fd, const char *tmp, const char *path, const char **step);
+
 /* Replaces `path` with data[0..len) durably: writes "<path>.tmp", fsyncs it, renames it
  * over path, fsyncs the directory. */
 int lg_fs_replace_file(const char *path, const void *data, size_t len);

@@ -5,6 +5,7 @@
 #include "lake/internal.h"
 #include "lake/fs.h"
 #include "lake/key.h"
+#include "lake/wait.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -264,16 +265,8 @@ int lg_lake_flush(lg_lake *lake, int64_t timeout_ms, char *err, size_t errlen) {
       rc = LG_ERR;
       break;
     }
-    while (lake->progress == seen && lg_clock_monotonic_ms() < deadline) {
-      struct timespec ts;
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      ts.tv_nsec += 100 * 1000000L;   /* re-check now and then: the deadline */
-      if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-      }
-      pthread_cond_timedwait(&lake->progress_cond, &lake->progress_mu, &ts);
-    }
+    while (lake->progress == seen && lg_clock_monotonic_ms() < deadline)
+      lake_cond_wait_until(&lake->progress_cond, &lake->progress_mu, deadline * 1000);
   }
   pthread_mutex_unlock(&lake->progress_mu);
   pthread_mutex_unlock(&lake->flush_mu);
@@ -400,11 +393,7 @@ lg_lake *lg_lake_open(const lg_lake_options *opt, char *err, size_t errlen) {
   pthread_mutex_init(&lake->outbox_mu, NULL);
   pthread_mutex_init(&lake->progress_mu, NULL);
   pthread_mutex_init(&lake->flush_mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&lake->progress_cond, &ca);
-  pthread_condattr_destroy(&ca);
+  lake_cond_init(&lake->progress_cond);
   lg_key_host(lake->host, sizeof lake->host);
   atomic_store(&lake->next_seq, (uint64_t)lg_clock_realtime_us());
 

@@ -4,6 +4,7 @@
 #include "lake/internal.h"
 #include "lake/fs.h"
 #include "lake/key.h"
+#include "lake/wait.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -268,19 +269,12 @@ static int write_object(const char *outbox, const char *key, const group *g, int
   if (dir_mu) pthread_mutex_unlock(dir_mu);
   if (fd < 0) goto fail;
   if (write_gzip(fd, g, level, &step) != LG_OK) goto fail;
-  step = "fsync";
-  if (fsync(fd) != 0) goto fail;
   struct stat st;
   step = "stat";
   if (fstat(fd, &st) != 0) goto fail;
-  step = "close";
-  int rc = close(fd);
+  int rc = lg_fs_publish(fd, tmp, path, &step);
   fd = -1;
-  if (rc != 0) goto fail;
-  step = "rename";
-  if (rename(tmp, path) != 0) goto fail;
-  step = "fsync directory of";
-  if (lg_fs_fsync_dir(dir) != LG_OK) goto fail;
+  if (rc != LG_OK) goto fail;
   *size = (int64_t)st.st_size;
   return LG_OK;
 fail:
@@ -461,15 +455,7 @@ static void *sealer_thread(void *arg) {
       continue;
     }
     if (s->stopping) break;   /* the segment stays in the spool for the next start */
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += retry_ms / 1000;
-    until.tv_nsec += (retry_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&s->cond, &s->mu, &until);
+    lake_cond_wait_until(&s->cond, &s->mu, lake_monotonic_us() + retry_ms * 1000);
     retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
   }
   pthread_mutex_unlock(&s->mu);
@@ -484,11 +470,7 @@ lg_sealer *lg_sealer_start(lg_lake *lake, char *err, size_t errlen) {
   }
   s->lake = lake;
   pthread_mutex_init(&s->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->cond, &ca);
-  pthread_condattr_destroy(&ca);
+  lake_cond_init(&s->cond);
   int rc = pthread_create(&s->thread, NULL, sealer_thread, s);
   if (rc != 0) {
     snprintf(err, errlen, "lake: cannot start the sealer thread: %s", strerror(rc));

@@ -10,6 +10,7 @@
 #include "lake/internal.h"
 #include "lake/fs.h"
 #include "lake/key.h"
+#include "lake/wait.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -28,18 +29,6 @@
 #define BATCH_KEEP_MAX (4u * 1024 * 1024)   /* larger batch buffers are freed after use */
 #define WINDOW_BATCH_MAX (1u << 20)         /* stop gathering once a batch is this big */
 #define ERROR_LOG_INTERVAL_MS 1000
-
-static int64_t monotonic_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Waits on cond until the monotonic time `until_us` (the conds use CLOCK_MONOTONIC). */
-static void wait_until(pthread_cond_t *cond, pthread_mutex_t *mu, int64_t until_us) {
-  struct timespec ts = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
-  pthread_cond_timedwait(cond, mu, &ts);
-}
 
 /* ===================== tables ===================== */
 
@@ -69,12 +58,8 @@ lake_table *lake_table_new(lg_lake *lake, const char *name) {
   t->fd = -1;
   t->durability = LG_LAKE_DURABLE;
   pthread_mutex_init(&t->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&t->work, &ca);
-  pthread_cond_init(&t->done, &ca);
-  pthread_condattr_destroy(&ca);
+  lake_cond_init(&t->work);
+  lake_cond_init(&t->done);
   return t;
 }
 
@@ -246,7 +231,7 @@ static int lead_sync(lake_table *t, lake_batch *b) {
   int failed = sync_batch(t, b, durability);
   pthread_mutex_lock(&t->mu);
   t->syncing = 0;
-  t->last_sync_end_us = monotonic_us();
+  t->last_sync_end_us = lake_monotonic_us();
   t->rejoin = 0;
   if (failed || t->size >= t->seal_bytes) t->close_due = 1;
   if (t->open->bytes.len > 0 || t->close_due) pthread_cond_signal(&t->work);
@@ -449,7 +434,7 @@ static void wait_for_work(lake_table *t) {
     }
     int64_t due_ms = t->opened_ms + t->seal_ms;
     if (lg_clock_monotonic_ms() >= due_ms) return;
-    wait_until(&t->work, &t->mu, due_ms * 1000);
+    lake_cond_wait_until(&t->work, &t->mu, due_ms * 1000);
   }
 }
 
@@ -463,8 +448,8 @@ static void gather(lake_table *t) {
   int64_t until = t->last_sync_end_us + window;
   t->gather_target = t->rejoin_base + t->rejoin;
   while (!t->stopping && t->rotate_req == t->rotate_done && t->open->frames < t->gather_target &&
-         t->open->bytes.len < WINDOW_BATCH_MAX && monotonic_us() < until)
-    wait_until(&t->work, &t->mu, until);
+         t->open->bytes.len < WINDOW_BATCH_MAX && lake_monotonic_us() < until)
+    lake_cond_wait_until(&t->work, &t->mu, until);
   t->gather_target = 0;
 }
 
@@ -510,7 +495,7 @@ static void *sync_thread(void *arg) {
     pthread_mutex_lock(&t->mu);
     t->syncing = 0;
     if (close_due) t->close_due = 0;
-    t->last_sync_end_us = monotonic_us();
+    t->last_sync_end_us = lake_monotonic_us();
     if (closed) t->last_closed_seq = closed;
     t->rotate_done = rotate_target;
     pthread_cond_broadcast(&t->done);

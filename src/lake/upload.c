@@ -3,6 +3,7 @@
 #define LOG_TAG "lake"
 #include "lake/internal.h"
 #include "lake/fs.h"
+#include "lake/wait.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/random.h"
@@ -48,11 +49,6 @@ static uint64_t random_u64(void) {
   lg_random_id(id);
   id[16] = '\0';
   return strtoull(id, NULL, 16);
-}
-
-static void wait_ms(lg_uploader *u, int64_t until_ms) {
-  struct timespec ts = {(time_t)(until_ms / 1000), (long)(until_ms % 1000) * 1000000L};
-  pthread_cond_timedwait(&u->cond, &u->mu, &ts);
 }
 
 /* The idle item due first, or NULL; *next_due is set to the earliest due time seen. */
@@ -116,7 +112,7 @@ static void *upload_thread(void *arg) {
       if (u->stopping && (next_due == INT64_MAX || next_due >= u->deadline_ms)) break;
       if (u->stopping && next_due > u->deadline_ms) next_due = u->deadline_ms;
       if (next_due == INT64_MAX) pthread_cond_wait(&u->cond, &u->mu);
-      else wait_ms(u, next_due);
+      else lake_cond_wait_until(&u->cond, &u->mu, next_due * 1000);
       continue;
     }
     item->busy = 1;
@@ -160,11 +156,7 @@ lg_uploader *lg_uploader_start(lg_lake *lake, char *err, size_t errlen) {
   }
   u->lake = lake;
   pthread_mutex_init(&u->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&u->cond, &ca);
-  pthread_condattr_destroy(&ca);
+  lake_cond_init(&u->cond);
   for (int i = 0; i < LG_UPLOAD_THREADS; i++) {
     int rc = pthread_create(&u->threads[i], NULL, upload_thread, u);
     if (rc != 0) {

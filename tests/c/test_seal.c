@@ -52,6 +52,13 @@ static void object_text(const char *outbox, const char *key, lg_buf *out) {
   read_gz(path, out);
 }
 
+/* Fresh directories, the segment's path (<base>/1.seg) and a builder with nkeys keys. */
+static void setup(lake_dirs *d, char *seg, size_t seglen, seg_builder *s, int nkeys) {
+  fixture_dirs(d);
+  snprintf(seg, seglen, "%s/1.seg", d->base);
+  seg_begin(s, nkeys);
+}
+
 static void seal(const char *seg, const char *outbox, lg_seal_result *res) {
   char err[LG_ERRLEN];
   if (lg_seal_segment(seg, outbox, 6, NULL, res, err, sizeof err) != LG_OK) LG_TEST_FAIL("seal: %s", err);
@@ -59,11 +66,9 @@ static void seal(const char *seg, const char *outbox, lg_seal_result *res) {
 
 static void splits_records_at_an_hour_boundary(void) {
   lake_dirs d;
-  fixture_dirs(&d);
   char seg[256];
-  snprintf(seg, sizeof seg, "%s/1.seg", d.base);
   seg_builder s;
-  seg_begin(&s, 0);
+  setup(&d, seg, sizeof seg, &s, 0);
   seg_record(&s, LAST_US_OF_2025 - 5, 1, NULL);
   seg_record(&s, LAST_US_OF_2025, 2, NULL);
   seg_record(&s, LAST_US_OF_2025 + 1, 3, NULL);   /* 2026-01-01T00:00:00Z */
@@ -90,11 +95,9 @@ static void splits_records_at_an_hour_boundary(void) {
 
 static void partitions_by_field_values(void) {
   lake_dirs d;
-  fixture_dirs(&d);
   char seg[256];
-  snprintf(seg, sizeof seg, "%s/1.seg", d.base);
   seg_builder s;
-  seg_begin(&s, 1);
+  setup(&d, seg, sizeof seg, &s, 1);
   const char *colors[] = {"pink", "white", NULL, "pink", "a/b", "white", "pink"};
   for (int i = 0; i < 7; i++) seg_record(&s, LAST_US_OF_2025 - 100 + i, i, colors[i]);
   seg_write(&s, seg, s.b.len);
@@ -147,11 +150,9 @@ static void sealing_again_writes_the_same_bytes(void) {
 
 static void never_seals_half_a_record(void) {
   lake_dirs d;
-  fixture_dirs(&d);
   char seg[256];
-  snprintf(seg, sizeof seg, "%s/1.seg", d.base);
   seg_builder s;
-  seg_begin(&s, 0);
+  setup(&d, seg, sizeof seg, &s, 0);
   seg_record(&s, LAST_US_OF_2025 - 3, 1, NULL);
   seg_record(&s, LAST_US_OF_2025 - 2, 2, NULL);
   size_t two = s.b.len;
@@ -173,11 +174,9 @@ static void never_seals_half_a_record(void) {
 
 static void a_segment_torn_in_its_header_is_not_a_segment(void) {
   lake_dirs d;
-  fixture_dirs(&d);
   char seg[256];
-  snprintf(seg, sizeof seg, "%s/1.seg", d.base);
   seg_builder s;
-  seg_begin(&s, 0);
+  setup(&d, seg, sizeof seg, &s, 0);
   seg_write(&s, seg, 10);
   lg_seal_result res;
   seal(seg, d.spool, &res);
@@ -189,11 +188,9 @@ static void a_segment_torn_in_its_header_is_not_a_segment(void) {
 
 static void collects_idempotency_answers(void) {
   lake_dirs d;
-  fixture_dirs(&d);
   char seg[256];
-  snprintf(seg, sizeof seg, "%s/1.seg", d.base);
   seg_builder s;
-  seg_begin(&s, 0);
+  setup(&d, seg, sizeof seg, &s, 0);
   seg_record(&s, LAST_US_OF_2025 - 3, 1, NULL);
   lg_frame_builder fb;
   lg_frame_idem idem = {"POST /x\nk", 9, 77, "the answer", 10};
