@@ -276,14 +276,18 @@ local function handler_error(e)
   return (traceback(tostring(e), 2):gsub("\n%s*%[C%]: in function 'xpcall'.*$", ""))
 end
 
--- The answer for a failed lake write.
+-- The answer for a failed lake write: the spool is full or failed (503), or the record
+-- cannot be stored as it is (422: a partition value too long for an object key).
 function App:storage_error(req, route, err, code, retry_after)
+  if code == "invalid" then
+    log("warn", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
+    return self:error_response(req, 422, (err:gsub("^lake: ", "")))
+  end
   log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
   if code == "full" then
     return self:error_response(req, 503, "The spool is full, retry later",
                                {["Retry-After"] = tostring(retry_after or 1)})
   end
-  if code == "invalid" then return self:error_response(req, 500, "Internal Server Error") end
   return self:error_response(req, 503, "Storage unavailable, retry later", {["Retry-After"] = "1"})
 end
 

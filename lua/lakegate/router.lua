@@ -58,6 +58,9 @@ local function declare(method, path, opts, handler)
   if opts.status and (math.type(opts.status) ~= "integer" or opts.status < 200 or opts.status > 599) then
     error(("router.%s %s: status must be an integer HTTP status"):format(method:lower(), path), 3)
   end
+  if opts.store and (not opts.store:match("^[a-z_][a-z0-9_]*$") or #opts.store > 128) then
+    error(("router.%s %s: store must be a table name matching [a-z_][a-z0-9_]*"):format(method:lower(), path), 3)
+  end
   if loading == nil then
     error("routes can only be declared while lakegate loads the route scripts", 3)
   end

@@ -56,6 +56,7 @@ typedef struct lake_table {
                                  it idle) writes to the segment: only it may touch the
                                  segment fields below */
   int close_due;              /* a writer's sync asks the sync thread to close the segment */
+  int awaiting_writer;        /* the sync thread waits for a writer's sync to end */
   /* the open segment (see syncing) */
   int fd;                     /* -1 when no segment is open */
   uint64_t seq;

@@ -218,7 +218,8 @@ static int sync_batch(lake_table *t, lake_batch *b, lg_lake_durability durabilit
  * segment is open, takes b and syncs it on the caller's thread. Returns 1 with t->mu
  * released and b done (the caller holds one reference to it), or 0 with nothing changed. */
 static int lead_sync(lake_table *t, lake_batch *b) {
-  if (t->syncing || t->fd < 0 || t->rotate_req != t->rotate_done || t->close_due || t->stopping)
+  if (t->syncing || t->fd < 0 || t->rotate_req != t->rotate_done || t->close_due || t->stopping ||
+      t->gather_target)   /* the sync thread is gathering writers: join its batch */
     return 0;
   lake_batch *fresh = take_free_batch(t);
   if (fresh == NULL) return 0;
@@ -234,7 +235,7 @@ static int lead_sync(lake_table *t, lake_batch *b) {
   t->last_sync_end_us = lake_monotonic_us();
   t->rejoin = 0;
   if (failed || t->size >= t->seal_bytes) t->close_due = 1;
-  if (t->open->bytes.len > 0 || t->close_due) pthread_cond_signal(&t->work);
+  if (t->open->bytes.len > 0 || t->close_due || t->awaiting_writer) pthread_cond_signal(&t->work);
   pthread_mutex_unlock(&t->mu);
   b->failed = failed;
   set_done(b);
@@ -459,7 +460,11 @@ static void *sync_thread(void *arg) {
   for (;;) {
     wait_for_work(t);
     gather(t);
-    while (t->syncing) pthread_cond_wait(&t->work, &t->mu);   /* a writer is syncing */
+    while (t->syncing) {   /* a writer is syncing: it signals when done */
+      t->awaiting_writer = 1;
+      pthread_cond_wait(&t->work, &t->mu);
+    }
+    t->awaiting_writer = 0;
     lake_batch *b = NULL;
     if (t->open->bytes.len > 0) {
       lake_batch *fresh = take_free_batch(t);

@@ -55,6 +55,25 @@ describe("lake", function()
           "lake.table x: partition key dt must match [a-z_][a-z0-9_]* and not be dt or hr")
       end)
 
+      it("refuses a route that stores into an invalid table name", function()
+        local router = require("lakegate.router")
+        assert.has_error(function() router.post("/x", {store = "../t"}, function() end) end,
+          "router.post /x: store must be a table name matching [a-z_][a-z0-9_]*")
+      end)
+
+      it("refuses bad batch options", function()
+        local router, app = require("lakegate.router"), require("lakegate.app")
+        local M = model.define("M", {a = model.string{}})
+        router.set_loading_app(app.new())
+        local ok1, err1 = pcall(router.post, "/x", {body = M, batch = {max_records = 0}}, function() end)
+        local ok2, err2 = pcall(router.post, "/y", {batch = true}, function() end)
+        router.set_loading_app(nil)
+        assert.is_false(ok1)
+        assert.matches("route POST /x: option 'batch' takes positive integers max_records and max_bytes", err1, 1, true)
+        assert.is_false(ok2)
+        assert.matches("route POST /y: a batch route needs a body model (one record)", err2, 1, true)
+      end)
+
       it("refuses to change a table's partition keys", function()
         assert.error_matches(function() lake.table{name = "events", partition_by = {"ok"}} end,
           "partition_by cannot change")
@@ -76,6 +95,14 @@ describe("lake", function()
       for _, r in ipairs(client:lake_records("events")) do kinds[#kinds + 1] = r.kind end
       table.sort(kinds)
       assert.same({"a/b", "deploy"}, kinds, "the partition fields stay in the records")
+    end)
+  end)
+
+  describe("storage errors", function()
+    it("answers 422 for a partition value too long for an object key", function()
+      local status, body = client:post("/events", {kind = ("k"):rep(250)})
+      assert.equal(422, status)
+      assert.matches("partition value of 'kind' is longer than 200 bytes", body.detail)
     end)
   end)
 
