@@ -154,7 +154,11 @@ class CrashTest(unittest.TestCase):
             self.assertGreaterEqual(acked, ACKS_BEFORE_KILL, "the load was acknowledged")
             self.assertEqual(0, srv.stop(), "clean stop after recovery; log:\n%s" % srv.log())
             if runs > 1:
-                print("crash run %d/%d: %d acknowledged records, exactly once" % (n + 1, runs, acked))
+                in_flight = sum(len(c.unknown) for c in clients)
+                replayed = sum(1 for _, h in retried if h == "true")
+                print("crash run %d/%d: %d acknowledged records, exactly once; %d requests in flight at "
+                      "the kill, %d retried by Idempotency-Key (%d replayed)"
+                      % (n + 1, runs, acked, in_flight, len(retried), replayed))
 
 
 if __name__ == "__main__":
