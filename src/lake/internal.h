@@ -114,6 +114,13 @@ void lake_progress(lg_lake *lake);
 /* ----- recover.c: queues what an earlier run left in the spool ----- */
 int lake_recover(lg_lake *lake, char *err, size_t errlen);
 
+/* ----- segment.c: the open segment file (called by the holder of t->syncing) ----- */
+/* Writes a batch (creating the segment if none is open), fdatasyncs it when durable, and
+ * accounts for it. Returns 1 if it failed: b->err says why, the segment holds none of it. */
+int lake_segment_sync(lake_table *t, lake_batch *b, lg_lake_durability durability);
+/* Syncs and closes the open segment (if any) and queues it for sealing. */
+void lake_segment_close(lake_table *t);
+
 /* ----- spool.c: one table's write path and its sync thread ----- */
 lake_table *lake_table_new(lg_lake *lake, const char *name);
 int lake_table_start(lake_table *t, char *err, size_t errlen);
