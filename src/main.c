@@ -97,6 +97,11 @@ static int cmd_flush(const lg_config *cfg) {
   char err[2048];
   int64_t timeout_ms = cfg->flush_timeout_s * 1000;
   int rc = lg_lake_request_flush(cfg->spool, timeout_ms, err, sizeof err);
+  struct stat st;
+  if (rc == LG_LAKE_NO_SERVER && stat(cfg->spool, &st) != 0) {
+    fprintf(stderr, "lakegate flush: no spool at %s (see --spool)\n", cfg->spool);
+    return 1;
+  }
   if (rc == LG_LAKE_NO_SERVER) {
     lg_lake *lake = open_lake(cfg, 0, err, sizeof err);
     rc = lake ? lg_lake_flush(lake, timeout_ms, err, sizeof err) : LG_ERR;

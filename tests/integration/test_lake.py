@@ -184,6 +184,13 @@ class FlushTest(LakeTestCase):
         records = [json.loads(line) for _, line in server.lake_lines(self.lake)]
         self.assertEqual(names, sorted(x["name"] for x in records), "the acknowledged records are in the lake")
 
+    def test_flush_of_a_missing_spool_is_an_error(self):
+        missing = os.path.join(self.workdir, "no-such-spool")
+        r = server.run_cli(["flush", "--spool", missing], cwd=self.workdir, env=server.clean_env())
+        self.assertEqual(1, r.returncode, "a typo in --spool is reported")
+        self.assertIn("no spool at %s" % missing, r.stderr)
+        self.assertFalse(os.path.exists(missing), "and not created")
+
     def test_flush_goes_through_the_running_server(self):
         self.assertEqual(201, self.post("/unicorn", json.dumps(unicorn("served")), JSON_HEADERS)[0])
         self.assertTrue(os.path.exists(os.path.join(self.spool, "lakegate.sock")), "the server's admin socket")
