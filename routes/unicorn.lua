@@ -1,6 +1,7 @@
 -- The Unicorn API: validated unicorns, stored in the lake table "unicorns".
 local router = require("lakegate.router")
 local model = require("lakegate.model")
+local lake = require("lakegate.lake")
 
 local Unicorn = model.define("Unicorn", {
   name = model.string{min_length = 1, max_length = 64, description = "The unicorn's name"},
@@ -11,6 +12,9 @@ local Unicorn = model.define("Unicorn", {
   tags = model.array{model.string{}, max_items = 10, default = {}},
 }, {extra = "forbid", description = "A unicorn sighting"})
 
+-- Rejected unicorns (and why) are kept in <lake>/_rejected/unicorns/ for analysts.
+lake.table{name = "unicorns", model = Unicorn, dead_letters = true}
+
 router.get("/", {summary = "Hello"}, function()
   return {Hello = "World"}
 end)
@@ -20,4 +24,13 @@ router.post("/unicorn", {
   summary = "Report a unicorn", tags = {"unicorns"},
 }, function(req, unicorn)
   return unicorn
+end)
+
+-- Many unicorns at once: NDJSON (application/x-ndjson) or a JSON array, gzip allowed.
+-- Valid ones are stored, and the answer has a result per unicorn.
+router.post("/unicorns/batch", {
+  body = Unicorn, batch = {max_records = 500, max_bytes = 4 * 1024 * 1024}, store = "unicorns",
+  summary = "Report many unicorns", tags = {"unicorns"},
+}, function(req, unicorns)
+  -- every unicorn here is valid; they are stored when the handler returns
 end)

@@ -60,6 +60,13 @@ static const setting settings[] = {
   INT(keep_alive_timeout_ms, "5000", 0, 3600000, "close idle keep-alive connections after this"),
   INT(request_timeout_ms, "10000", 100, 3600000, "time allowed to receive a request's headers, and its body"),
   BOOL(watch, "false", "reload the routes when their files change (development)"),
+  INT(seal_bytes, "67108864", 4096, 1L << 40, "seal a spool segment into lake objects at this size"),
+  INT(seal_seconds, "60", 1, 86400, "seal a spool segment when it is this old (seconds)"),
+  INT(spool_max_bytes, "1073741824", 65536, 1L << 50, "answer 503 + Retry-After while the spool holds more"),
+  INT(group_commit_us, "0", 0, 100000, "under load, wait this long to gather writers into one fdatasync"),
+  INT(gzip_level, "6", 1, 9, "gzip level of lake objects"),
+  INT(idempotency_window_s, "86400", 1, 2592000, "how long Idempotency-Key answers are replayed"),
+  INT(flush_timeout_s, "60", 1, 86400, "`lakegate flush` gives up after this"),
 };
 
 #undef STR
