@@ -58,7 +58,8 @@ class S3Test(unittest.TestCase):
         self.assertEqual(200, status, listed)
         self.assertEqual(keys, listed["keys"], "three pages of two, in key order")
         status, got = post(srv, "/s3/get", {"key": keys[2]})
-        self.assertEqual((200, keys[2], "text/plain"), (status, got["body"], got["content_type"]))
+        self.assertEqual((200, keys[2], "text/plain"), (status, got.get("body"), got.get("content_type")),
+                         "answer %r; log:\n%s" % (got, srv.log()[-3000:]))
         status, head = post(srv, "/s3/head", {"key": keys[0]})
         self.assertEqual((200, len(keys[0])), (status, head["size"]))
         self.assertEqual(200, post(srv, "/s3/delete", {"key": keys[0]})[0])
