@@ -226,6 +226,7 @@ static lg_lake *open_lake(const lg_config *cfg, int admin_socket, char *err, siz
     .seal_ms = cfg->seal_seconds * 1000, .spool_max_bytes = cfg->spool_max_bytes,
     .group_commit_us = cfg->group_commit_us, .gzip_level = (int)cfg->gzip_level,
     .idempotency_window_s = cfg->idempotency_window_s, .admin_socket = admin_socket,
+    .store = {cfg->lake_sse, cfg->lake_sse_kms_key_id},
   };
   return lg_lake_open(&lo, err, errlen);
 }

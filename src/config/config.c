@@ -39,6 +39,8 @@ static const setting settings[] = {
   STR(tls_key, "", "PEM private key for HTTPS"),
   STR(routes, "./routes", "directory of route scripts (*.lua, not *_spec.lua)"),
   STR(lake, "./data/lake", "lake root: DIR, file://DIR or s3://BUCKET/PREFIX"),
+  ONEOF(lake_sse, "none", "none|AES256|aws:kms", "server-side encryption of s3:// lake objects"),
+  STR(lake_sse_kms_key_id, "", "KMS key (id, ARN or alias) for lake_sse aws:kms (empty: aws/s3)"),
   STR(spool, "./data/spool", "spool directory for records not yet in the lake"),
   ONEOF(auth, "none", "none|api_key", "default authentication of routes (routes may override)"),
   STR(api_keys, "", "API keys as name:secret,name:secret (prefer the environment variable)"),

@@ -13,6 +13,8 @@ typedef struct lg_config {
   char *tls_key;           /* PEM private key */
   char *routes;            /* directory of route scripts */
   char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
+  char *lake_sse;          /* s3 lake: none|AES256|aws:kms */
+  char *lake_sse_kms_key_id;   /* s3 lake with aws:kms: the key ("" for aws/s3) */
   char *spool;             /* spool directory */
   char *log_level;         /* error|warn|info|debug */
   char *log_format;        /* json|text */

@@ -250,7 +250,7 @@ static int answer_json(worker *w, int status, const char *body, int keep_alive, 
 
 /* /readyz: routes loaded, not stopping, and the lake can take writes. */
 static int readyz(lg_server *srv, worker *w, int keep_alive, int send_body) {
-  char why[256] = "";
+  char why[1024] = "";   /* room for an S3 error with its key */
   int ready = lg_generations_current_id(srv->opt.generations) > 0 && !atomic_load(&srv->stopping);
   if (!ready) snprintf(why, sizeof why, "routes not loaded or stopping");
   else if (srv->opt.ready && !srv->opt.ready(srv->opt.ready_ud, why, sizeof why)) ready = 0;

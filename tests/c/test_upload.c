@@ -84,7 +84,7 @@ static void the_file_backend_writes_atomically(void) {
   FILE *f = fopen(src, "wb");
   fputs("hello", f);
   fclose(f);
-  lg_backend *b = lg_backend_open(d.lake, err, sizeof err);
+  lg_backend *b = lg_backend_open(d.lake, NULL, err, sizeof err);
   ASSERT_MSG(b != NULL, err);
   lg_backend_object obj = {"t/dt=2026-01-01/hr=00/a.json.gz", src, 5, "application/x-ndjson", "gzip"};
   int retryable = -1;
@@ -118,10 +118,36 @@ static void the_file_backend_writes_atomically(void) {
   fixture_remove(&d);
 }
 
+static void an_operator_is_needed_and_flush_retries_at_once(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  fake_backend *fake = fake_backend_new(&d, -1);   /* a wrong secret: every put fails */
+  atomic_store(&fake->retryable, 0);
+  lg_lake_options opt = {.backend = &fake->base};
+  lg_lake *lake = fixture_open(&d, &opt);
+  char err[512], why[1024];
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 1, "ready before any failure");
+  ASSERT_INT_EQ(lg_lake_put(lake, "t", "{\"n\":1}", 7, NULL, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_flush(lake, 300, err, sizeof err), LG_ERR, "the backend refuses");
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 1, "one attempt; the next is LG_UPLOAD_BACKOFF_MAX_MS away");
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 0, "one failure that needs an operator is enough");
+  ASSERT_MSG(strstr(why, "fail until an operator acts: fake: PUT t/") != NULL, why);
+  atomic_store(&fake->fail_next, 0);   /* the operator fixed it */
+  int64_t started = lg_clock_monotonic_ms();
+  ASSERT_INT_EQ(lg_lake_flush(lake, DEADLINE_MS, err, sizeof err), LG_OK, err);
+  ASSERT_MSG(lg_clock_monotonic_ms() - started < LG_UPLOAD_BACKOFF_MAX_MS / 4,
+             "flush retries at once instead of waiting out the backoff");
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 2, "one more put");
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 1, why);
+  lg_lake_close(lake);
+  fixture_remove(&d);
+}
+
 const lg_test_case upload_tests[] = {
   {"backoff_grows_is_capped_and_jittered", backoff_grows_is_capped_and_jittered},
   {"retries_until_the_backend_confirms", retries_until_the_backend_confirms},
   {"objects_wait_in_the_outbox_across_restarts", objects_wait_in_the_outbox_across_restarts},
   {"the_file_backend_writes_atomically", the_file_backend_writes_atomically},
+  {"an_operator_is_needed_and_flush_retries_at_once", an_operator_is_needed_and_flush_retries_at_once},
   {NULL, NULL},
 };
