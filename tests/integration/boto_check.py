@@ -5,9 +5,11 @@ stdin, runs them in order, prints a JSON list of results.
     python3 boto_check.py ENDPOINT REGION ACCESS_KEY_ID SECRET_ACCESS_KEY < ops.json
 
 Operations: {"op": "list", "bucket", "prefix"} -> [{"key", "size", "etag"}...] (every page)
-            {"op": "get", "bucket", "key"} -> {"body_hex", "content_type", "content_encoding", "etag"}
+            {"op": "get", "bucket", "key"} -> {"body_hex", "content_type", "content_encoding", "etag",
+                                               "sse", "kms_key_id"}
             {"op": "head", "bucket", "key"} -> {"status", "size"} (status 404 if missing)
             {"op": "put", "bucket", "key", "body_hex", "content_type"} -> {"etag"}
+            {"op": "create_bucket", "bucket"} -> {}
 """
 import json
 import sys
@@ -28,7 +30,8 @@ def run(s3, op):
     if kind == "get":
         r = s3.get_object(Bucket=op["bucket"], Key=op["key"])
         return {"body_hex": r["Body"].read().hex(), "content_type": r.get("ContentType"),
-                "content_encoding": r.get("ContentEncoding"), "etag": r["ETag"]}
+                "content_encoding": r.get("ContentEncoding"), "etag": r["ETag"],
+                "sse": r.get("ServerSideEncryption"), "kms_key_id": r.get("SSEKMSKeyId")}
     if kind == "head":
         try:
             r = s3.head_object(Bucket=op["bucket"], Key=op["key"])
@@ -39,6 +42,9 @@ def run(s3, op):
         r = s3.put_object(Bucket=op["bucket"], Key=op["key"], Body=bytes.fromhex(op["body_hex"]),
                           ContentType=op.get("content_type", "binary/octet-stream"))
         return {"etag": r["ETag"]}
+    if kind == "create_bucket":
+        s3.create_bucket(Bucket=op["bucket"])
+        return {}
     raise ValueError("unknown operation %r" % kind)
 
 
