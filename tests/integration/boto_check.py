@@ -5,11 +5,11 @@ stdin, runs them in order, prints a JSON list of results.
     python3 boto_check.py ENDPOINT REGION ACCESS_KEY_ID SECRET_ACCESS_KEY < ops.json
 
 Operations: {"op": "list", "bucket", "prefix"} -> [{"key", "size", "etag"}...] (every page)
+            {"op": "create_bucket", "bucket"} -> {}
             {"op": "get", "bucket", "key"} -> {"body_hex", "content_type", "content_encoding", "etag",
                                                "sse", "kms_key_id"}
             {"op": "head", "bucket", "key"} -> {"status", "size"} (status 404 if missing)
             {"op": "put", "bucket", "key", "body_hex", "content_type"} -> {"etag"}
-            {"op": "create_bucket", "bucket"} -> {}
 """
 import json
 import sys
