@@ -30,6 +30,7 @@ BUCKET = "lakegate-lake"
 TABLE = "unicorns"
 OUTAGE_S = max(10, int(os.environ.get("LAKEGATE_S3_OUTAGE_S", "30")))
 BATCH = 5                      # records per batch request
+ACKS_BEFORE_KILL = 1500        # the SIGKILL test kills once this many requests got a 2xx
 JSON = {"Content-Type": "application/json"}
 # <prefix>/unicorns/dt=YYYY-MM-DD/hr=HH/<host>-<firstTs>-<seq>.json.gz
 KEY_RE = re.compile(r"^(?P<prefix>.+)/%s/dt=(?P<dt>\d{4}-\d\d-\d\d)/hr=(?P<hr>\d\d)/"
@@ -169,8 +170,9 @@ class LakeS3Test(unittest.TestCase):
 
     def read_lake(self, bucket=BUCKET, expect_sse=None):
         """Every record of the table in S3 as (key, record), object by object, after checking
-        each object's key, headers and gzip framing."""
+        each object's key, headers and gzip framing. self.etags: {key: ETag} of the objects."""
         listed = moto.boto({"op": "list", "bucket": bucket, "prefix": self.prefix + "/"})[0]
+        self.etags = {o["key"]: o["etag"] for o in listed}
         keys = [o["key"] for o in listed]
         got = moto.boto(*({"op": "get", "bucket": bucket, "key": k} for k in keys)) if keys else []
         records = []
@@ -337,18 +339,36 @@ class LakeS3Test(unittest.TestCase):
         print("outage of %d s under load: %d records acknowledged, each in S3 once; /readyz back to 200 "
               "%.1f s after S3 was" % (OUTAGE_S, acked, recovered_s))
 
+    def uploaded_but_kept(self):
+        """{key: etag} of objects that are in S3 and still in the spool's outbox: their PUT
+        reached S3, its answer has not reached lakegate."""
+        outbox = os.path.join(self.spool, "outbox")
+        kept = {"%s/%s" % (self.prefix, os.path.relpath(p, outbox)) for p in outbox_objects(self.spool)}
+        listed = moto.boto({"op": "list", "bucket": BUCKET, "prefix": self.prefix + "/"})[0]
+        return {o["key"]: o["etag"] for o in listed if o["key"] in kept}
+
     def test_sigkill_under_load_every_acknowledged_record_once(self):
-        srv = self.start("--seal-seconds", "1", "--seal-bytes", "16384")
+        proxy = FaultProxy(int(moto.endpoint.rsplit(":", 1)[1])).start()
+        self.addCleanup(proxy.stop)
+        srv = self.start("--seal-seconds", "1", "--seal-bytes", "16384", endpoint=proxy.endpoint)
         load = Load(srv.port, clients=8).start()
         self.addCleanup(load.stop)
         try:
-            server.wait_until(lambda: load.acked_count() >= 400, 30, "400 acknowledged requests")
+            server.wait_until(lambda: load.acked_count() >= ACKS_BEFORE_KILL and
+                              moto.boto({"op": "list", "bucket": BUCKET, "prefix": self.prefix + "/"})[0],
+                              60, "%d acknowledged requests and objects in S3" % ACKS_BEFORE_KILL)
+            # S3 stores what it gets but its answers are lost: lakegate dies with objects that
+            # are in S3 and still in its outbox, which the next run must upload again.
+            proxy.set_mode("hold")
+            overlap = server.wait_until(self.uploaded_but_kept, 30, "an object in S3 and in the outbox")
         finally:
             os.kill(srv.proc.pid, signal.SIGKILL)   # mid-load: requests, seals and PUTs in flight
             srv.proc.wait(timeout=server.STOP_DEADLINE_S)
         self.assertEqual([], load.stop(), "every client stopped")
         self.assertEqual([], load.errors)
         self.assertEqual([], load.refused, "nothing was refused before the kill")
+        waiting = len(outbox_objects(self.spool))
+        segments = len(os.listdir(os.path.join(self.spool, "segments")))
 
         r = self.flush_cli(60)   # no server: recovers the spool and uploads it itself
         self.assertEqual(0, r.returncode, r.stdout + r.stderr)
@@ -362,9 +382,14 @@ class LakeS3Test(unittest.TestCase):
                 retried.append(names)
         self.flush()
         acked = self.assert_exactly_once(load, self.read_lake(), retried)
-        self.assertGreaterEqual(acked, 400)
+        self.assertGreaterEqual(acked, ACKS_BEFORE_KILL)
+        self.assertEqual(overlap, {k: e for k, e in self.etags.items() if k in overlap},
+                         "uploaded again under the same keys, with the same bytes")
         self.assertEqual(0, srv.stop(), "clean stop; log:\n%s" % srv.log()[-3000:])
-
+        print("SIGKILL under load: %d records acknowledged, each in S3 once; at the kill %d requests "
+              "in flight, %d objects in the outbox (%d of them already in S3) and %d spool segments; "
+              "%d retried by Idempotency-Key" % (acked, len(load.unknown), waiting, len(overlap),
+                                                 segments, len(retried)))
 
 if __name__ == "__main__":
     unittest.main()
