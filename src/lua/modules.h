@@ -15,6 +15,10 @@ int lg_open_shared(lua_State *L);       /* lakegate.shared (shared.c) */
 int lg_open_http(lua_State *L);         /* lakegate.http (http_client.c) */
 int lg_open_s3(lua_State *L);           /* lakegate.s3 (s3.c) */
 
+/* Pushes the query string's values: last (name -> last value) and all (name -> list of
+ * values), as lakegate.core.parse_query returns them (core.c). */
+void lg_lua_push_parsed_query(lua_State *L, const char *qs, size_t len);
+
 /* Entry limit of lakegate.shared (default 100000); call before any thread uses it. */
 void lg_lua_shared_capacity(size_t entries);
 

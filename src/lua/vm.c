@@ -140,6 +140,9 @@ lg_vm *lg_vm_new(const lg_vm_options *opt, char *err, size_t errlen) {
     lg_vm_close(vm);
     return NULL;
   }
+  /* Requests leave short-lived garbage beside the long-lived library and models: the
+   * generational collector suits that (measured: fewer instructions per request). */
+  lua_gc(vm->L, LUA_GCGEN, 0, 0);
   return vm;
 }
 
