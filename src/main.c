@@ -294,6 +294,15 @@ static int cmd_version(void) {
   return 0;
 }
 
+/* The Athena settings every Lua state reads. By default a quarter of the worker threads
+ * may block on queries at once, so slow queries cannot take every thread from ingest. */
+static void configure_athena(const lg_config *cfg) {
+  long max = cfg->athena_max_queries ? cfg->athena_max_queries : cfg->threads / 4;
+  lg_lua_athena_settings s = {cfg->athena_database, cfg->athena_workgroup, cfg->athena_output,
+                              cfg->athena_timeout_ms, max > 0 ? max : 1};
+  lg_lua_athena_configure(&s);
+}
+
 /* ===================== main ===================== */
 
 int main(int argc, char **argv) {
@@ -328,6 +337,7 @@ int main(int argc, char **argv) {
   lg_log_set_level(level);
   lg_log_set_format(format);
   lg_lua_shared_capacity((size_t)cfg.shared_dict_entries);
+  configure_athena(&cfg);
   curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread: not thread-safe */
 
   int rc = 2;

@@ -59,6 +59,11 @@ static const setting settings[] = {
   INT(keep_alive_timeout_ms, "5000", 0, 3600000, "close idle keep-alive connections after this"),
   INT(request_timeout_ms, "10000", 100, 3600000, "time allowed to receive a request's headers, and its body"),
   BOOL(watch, "false", "reload the routes when their files change (development)"),
+  STR(athena_database, "lakegate", "Athena database of the lake's tables and of queries"),
+  STR(athena_workgroup, "", "Athena workgroup queries run in (empty: primary)"),
+  STR(athena_output, "", "s3://BUCKET/PREFIX/ for query results (empty: the workgroup's)"),
+  INT(athena_timeout_ms, "60000", 100, 86400000, "a blocking query is stopped after this"),
+  INT(athena_max_queries, "0", 0, 4096, "blocking queries at once, server-wide (0: threads/4)"),
 };
 
 #undef STR

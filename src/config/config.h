@@ -33,6 +33,11 @@ typedef struct lg_config {
   char *root_path;         /* "/prod" or "" */
   long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
   long shared_dict_entries;   /* capacity of lakegate.shared */
+  char *athena_database;   /* database of the lake's tables and of queries */
+  char *athena_workgroup;  /* "" for primary */
+  char *athena_output;     /* s3://bucket/prefix/ or "" (the workgroup's) */
+  long athena_timeout_ms;  /* deadline of a blocking query */
+  long athena_max_queries; /* blocking queries at once; 0: threads / 4 */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 
