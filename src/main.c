@@ -1,11 +1,12 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | health [URL] | version | --help */
+ *   lakegate serve | check | health [URL] | ddl | athena init | query SQL | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
 #include "http/keys.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "lake/lake.h"
+#include "lua/command.h"
 #include "lua/generation.h"
 #include "lua/modules.h"
 #include "lua/vm.h"
@@ -37,6 +38,12 @@ static void usage(FILE *f) {
           "  check            load every route script and report the first error; exit 1 on error\n"
           "                   (a running server reloads its routes on SIGHUP, or on change with --watch)\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
+          "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
+          "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
+          "  athena init      create the database and tables in Athena (ADD COLUMNS for new fields)\n"
+          "                   [--database DB] [--location ...] [--serde ...] [--workgroup WG] [--output s3://...]\n"
+          "  query SQL        run SQL in Athena and print the rows (SQL - reads it from stdin)\n"
+          "                   [--database DB] [--workgroup WG] [--output s3://...] [--format table|csv|json]\n"
           "  version          print the version\n"
           "\n");
   if (f == stdout) lg_config_print_help();
@@ -303,6 +310,94 @@ static void configure_athena(const lg_config *cfg) {
   lg_lua_athena_configure(&s);
 }
 
+/* ===================== Athena commands ===================== */
+
+/* The options of ddl, athena init and query that are not settings: --database,
+ * --workgroup and --output are short for --athena-database, --athena-workgroup and
+ * --athena-output; --format, --location and --serde belong to the command alone. */
+enum { OPT_DATABASE, OPT_WORKGROUP, OPT_OUTPUT, OPT_FORMAT, OPT_LOCATION, OPT_SERDE, NOPTS };
+static const char *const command_option_names[NOPTS] = {"database", "workgroup", "output",
+                                                        "format", "location", "serde"};
+static const char *const command_option_settings[NOPTS] = {"athena_database", "athena_workgroup",
+                                                           "athena_output"};
+
+static int is_athena_command(const char *cmd) {
+  return strcmp(cmd, "ddl") == 0 || strcmp(cmd, "query") == 0 || strcmp(cmd, "athena") == 0;
+}
+
+/* Moves the command's own options out of argv[first..) into values[] (argv keeps the
+ * settings). Returns LG_OK, or LG_ERR with a message (an option without its value). */
+static int take_command_options(int *argc, char **argv, int first, const char *values[NOPTS],
+                                char *err, size_t errlen) {
+  int out = first;
+  for (int i = first; i < *argc; i++) {
+    int taken = 0;
+    for (int k = 0; k < NOPTS && !taken; k++) {
+      size_t n = strlen(command_option_names[k]);
+      const char *a = argv[i];
+      if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, command_option_names[k], n) != 0) continue;
+      if (a[2 + n] == '=') {
+        values[k] = a + 3 + n;
+        taken = 1;
+      } else if (a[2 + n] == '\0') {
+        if (i + 1 >= *argc) {
+          snprintf(err, errlen, "option '%s' needs a value", a);
+          return LG_ERR;
+        }
+        values[k] = argv[++i];
+        taken = 1;
+      }
+    }
+    if (!taken) argv[out++] = argv[i];
+  }
+  *argc = out;
+  return LG_OK;
+}
+
+/* --database and friends win over every other source, as flags do. */
+static int apply_command_options(lg_config *cfg, const char *values[NOPTS], char *err, size_t errlen) {
+  for (int k = 0; k < NOPTS; k++) {
+    if (values[k] == NULL || command_option_settings[k] == NULL) continue;
+    char origin[32];
+    snprintf(origin, sizeof origin, "--%s", command_option_names[k]);
+    if (lg_config_set(cfg, command_option_settings[k], values[k], origin, err, errlen) != LG_OK)
+      return LG_ERR;
+  }
+  return LG_OK;
+}
+
+/* ddl, athena init and query: argument checks, then lakegate.cli does the work. */
+static int cmd_athena(const lg_config *cfg, const char *lua_dir, const char *cmd,
+                      const char **positional, int npos, const char *values[NOPTS]) {
+  const char *name = cmd;
+  int want = 0;
+  if (strcmp(cmd, "athena") == 0) {
+    if (npos < 1 || strcmp(positional[0], "init") != 0) {
+      fprintf(stderr, "lakegate athena: expected 'athena init'\n");
+      return 2;
+    }
+    name = "athena_init";
+    positional++, npos--;
+  } else if (strcmp(cmd, "query") == 0) {
+    want = 1;
+  }
+  if (npos != want) {
+    fprintf(stderr, want ? "lakegate query: give the SQL as one argument (or - for stdin)\n"
+                         : "lakegate %s: unexpected argument '%s'\n", cmd, npos ? positional[0] : "");
+    return 2;
+  }
+  lg_vm_options vo = vm_options(cfg, lua_dir, NULL);
+  if (strcmp(name, "query") == 0) vo.routes_dir = NULL;   /* a query needs no models */
+  const char *options[NOPTS][2];
+  for (int k = 0; k < NOPTS; k++) {
+    options[k][0] = command_option_names[k];
+    options[k][1] = values[k];
+  }
+  lg_lua_command c = {name, positional, (size_t)npos, (const char *const (*)[2])options, NOPTS,
+                      cfg->lake};
+  return lg_lua_run_command(&vo, &c);
+}
+
 /* ===================== main ===================== */
 
 int main(int argc, char **argv) {
@@ -322,10 +417,17 @@ int main(int argc, char **argv) {
 
   lg_config cfg;
   const char *positional[MAX_POSITIONAL];
+  const char *command_values[NOPTS] = {NULL};
   int npos = 0;
   char err[1024];
+  if (is_athena_command(cmd) &&
+      take_command_options(&argc, argv, first, command_values, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate %s: %s\n", cmd, err);
+    return 2;
+  }
   if (lg_config_load(&cfg, argc - first, argv + first, positional, MAX_POSITIONAL, &npos, err,
-                     sizeof err) != LG_OK) {
+                     sizeof err) != LG_OK ||
+      apply_command_options(&cfg, command_values, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate: %s\n", err);
     lg_config_free(&cfg);
     return 2;
@@ -348,6 +450,8 @@ int main(int argc, char **argv) {
                     "executable, in ../%s, or in LAKEGATE_LUA_PATH\n", LG_LUA_RELDIR);
   } else if (is_health) {
     rc = npos <= 1 ? cmd_health(&cfg, npos ? positional[0] : NULL) : 2;
+  } else if (is_athena_command(cmd)) {
+    rc = cmd_athena(&cfg, lua_dir, cmd, positional, npos, command_values);
   } else if (npos > 0) {
     fprintf(stderr, "lakegate %s: unexpected argument '%s'\n", cmd, positional[0]);
   } else if (strcmp(cmd, "serve") == 0) {

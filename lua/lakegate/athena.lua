@@ -250,29 +250,46 @@ function athena.stop(id)
   return true
 end
 
--- start + wait + every page (up to max_rows), while holding a query slot.
-local function run(c, sql, lits, opts, s)
+-- start + wait + pages (until on_page returns false), while holding a query slot.
+local function run(c, sql, lits, opts, s, on_page)
   local id, msg, code, status = c:start(sql, lits, start_options(opts, s))
   if not id then return failed(msg, code, status) end
   local timeout_ms = opts.timeout and tointeger(opts.timeout * 1000 // 1) or s.timeout_ms
   local st
   st, msg, code, status = c:wait(id, {timeout_ms = timeout_ms})
   if not st then return failed(msg, code, status) end
-  local rows, token, columns = {}, nil, nil
-  local max_rows = opts.max_rows or 10000
+  local info = {
+    query_id = id, data_scanned_bytes = st.data_scanned_bytes, engine_time_ms = st.engine_time_ms,
+    statement_type = st.statement_type,
+  }
+  local token
   repeat
     local page
     page, msg, code, status = c:results(id, token)
     if not page then return failed(msg, code, status) end
-    columns = columns or page.columns
-    athena.typed_rows(page, opts.null, rows)
+    info.columns = info.columns or page.columns
     token = page.next_token
-  until token == nil or #rows >= max_rows
-  return rows, {
-    query_id = id, columns = columns, next_token = token,
-    data_scanned_bytes = st.data_scanned_bytes, engine_time_ms = st.engine_time_ms,
-    statement_type = st.statement_type,
-  }
+    info.next_token = token
+  until not on_page(page, info) or token == nil
+  return info
+end
+
+-- The blocking part of every query: arguments, the client, a slot, then run().
+local function blocking(sql, params, opts, on_page)
+  check_sql(sql)
+  local lits = literals(params)
+  opts = check_opts(opts)
+  local c, err, kind = athena.client()
+  if not c then return nil, err, kind end
+  local s = backend.settings()
+  if not backend.enter() then
+    return nil, ("athena: %d queries are running, the most this server allows at once"
+                 .. " (athena_max_queries)"):format(s.max_queries), "busy"
+  end
+  local ok, info, msg, k = pcall(run, c, sql, lits, opts, s, on_page)
+  backend.leave()
+  if not ok then error(info, 0) end
+  return info, msg, k
 end
 
 --- Runs a query and returns its rows, blocking this worker until it ends.
@@ -285,20 +302,24 @@ end
 --   `columns`, `next_token`, `data_scanned_bytes`, `engine_time_ms`); or nil, message, kind
 -- @usage local rows, err = athena.query("SELECT * FROM unicorns WHERE color = ?", {"pink"})
 function athena.query(sql, params, opts)
-  check_sql(sql)
-  local lits = literals(params)
-  opts = check_opts(opts)
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local s = backend.settings()
-  if not backend.enter() then
-    return nil, ("athena: %d queries are running, the most this server allows at once"
-                 .. " (athena_max_queries)"):format(s.max_queries), "busy"
-  end
-  local ok, rows, info, k = pcall(run, c, sql, lits, opts, s)
-  backend.leave()
-  if not ok then error(rows, 0) end
-  return rows, info, k
+  local rows = {}
+  local max_rows = type(opts) == "table" and opts.max_rows or 10000
+  local null_value = type(opts) == "table" and opts.null or nil
+  local info, err, kind = blocking(sql, params, opts, function(page)
+    athena.typed_rows(page, null_value, rows)
+    return #rows < max_rows
+  end)
+  if not info then return nil, err, kind end
+  return rows, info
+end
+
+--- Like athena.query, but hands each page to `on_page(page, info)` as it arrives, with
+-- the cells as Athena sent them (strings, lakegate.null for NULL) and `page.columns`;
+-- on_page returns true to read the next page. For tools that print rows as they come.
+-- @return info, or nil, message, kind
+function athena.query_pages(sql, params, opts, on_page)
+  if type(on_page) ~= "function" then error("athena.query_pages: on_page must be a function", 2) end
+  return blocking(sql, params, opts, on_page)
 end
 
 -- ===================== HTTP answers =====================

@@ -1,5 +1,6 @@
 /* The AWS JSON protocol (see json_protocol.h): request building and error documents. */
 #include "aws/json_protocol.h"
+#include "aws/xml.h"
 #include "util/common.h"
 
 #include <stdio.h>
@@ -28,6 +29,11 @@ static void type_to_code(const char *type, char *code, size_t codelen) {
 void lg_aws_json_error(const char *body, size_t len, char *code, size_t codelen, char *msg,
                        size_t msglen) {
   code[0] = msg[0] = '\0';
+  size_t skip = strspn(body, " \t\r\n");
+  if (skip < len && body[skip] == '<') {   /* a proxy's (or a stand-in's) XML error */
+    lg_xml_error(body, len, code, codelen, msg, msglen);
+    return;
+  }
   json_t *doc = json_loadb(body, len, 0, NULL);
   if (!json_is_object(doc)) {
     json_decref(doc);

@@ -23,7 +23,8 @@ int lg_aws_json_call(lg_aws_client *c, const char *version, const char *target_p
 
 /* Reads a JSON error document: the code from "__type" (without the namespace before '#'
  * and anything after ':') or "code", the message from "message" or "Message". Writes ""
- * for what is absent (also when the body is not JSON). A lg_aws_service.parse_error. */
+ * for what is absent. An XML error document (from a proxy in between) is read as such.
+ * A lg_aws_service.parse_error. */
 void lg_aws_json_error(const char *body, size_t len, char *code, size_t codelen, char *msg,
                        size_t msglen);
 

@@ -292,6 +292,16 @@ int lg_config_load(lg_config *cfg, int argc, char **argv, const char **positiona
   return apply_flags(cfg, argc, argv, positional, max_positional, npos, err, errlen);
 }
 
+int lg_config_set(lg_config *cfg, const char *name, const char *value, const char *origin,
+                  char *err, size_t errlen) {
+  const setting *s = find_setting(name, strlen(name));
+  if (s == NULL) {
+    snprintf(err, errlen, "%s: unknown setting '%s'", origin, name);
+    return LG_ERR;
+  }
+  return set_value(cfg, s, value, origin, err, errlen);
+}
+
 void lg_config_free(lg_config *cfg) {
   for (size_t i = 0; i < LG_ARRAY_LEN(settings); i++) {
     if (settings[i].type == T_STR) {

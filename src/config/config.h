@@ -49,6 +49,10 @@ typedef struct lg_config {
  * release them with lg_config_free. */
 int lg_config_load(lg_config *cfg, int argc, char **argv, const char **positional,
                    int max_positional, int *npos, char *err, size_t errlen);
+/* Sets one setting by its name ("athena_database") after loading, as a command's own
+ * option does; checked as any other value. origin names it in messages ("--database"). */
+int lg_config_set(lg_config *cfg, const char *name, const char *value, const char *origin,
+                  char *err, size_t errlen);
 void lg_config_free(lg_config *cfg);
 /* Writes the option list (for --help) to stdout. */
 void lg_config_print_help(void);

@@ -127,7 +127,14 @@ static void json_error_documents(void) {
   ASSERT_STR_EQ(code, "InvalidRequestException", "URI suffix removed");
   ASSERT_STR_EQ(msg, "M", "capitalized Message");
   lg_aws_json_error("<html>", 6, code, sizeof code, msg, sizeof msg);
+  ASSERT_MSG(code[0] == '\0' && msg[0] == '\0', "neither: nothing");
+  lg_aws_json_error("oops", 4, code, sizeof code, msg, sizeof msg);
   ASSERT_MSG(code[0] == '\0' && msg[0] == '\0', "not JSON: nothing");
+  doc = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message>"
+        "</Error></Errors></ErrorResponse>";
+  lg_aws_json_error(doc, strlen(doc), code, sizeof code, msg, sizeof msg);
+  ASSERT_STR_EQ(code, "SignatureDoesNotMatch", "an XML error from something in between");
+  ASSERT_STR_EQ(msg, "no", "its message");
 }
 
 /* ===================== StartQueryExecution ===================== */
