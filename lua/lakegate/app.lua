@@ -20,6 +20,7 @@ local traceback, lower, sub, gsub, concat = debug.traceback, string.lower, strin
       string.gsub, table.concat
 
 local JSON = "application/json"
+local BODY_LOC = {"body"}
 
 -- Counts only the server can keep (a no-op under busted, where there is no server).
 local has_metrics, metrics = pcall(require, "lakegate.metrics")
@@ -167,23 +168,34 @@ local function is_json_content_type(ct)
   return mt == JSON or mt:match("^application/[%w%.%-]+%+json$") ~= nil
 end
 
--- Query input for a model: the last value of each name, or all values for array fields.
+-- Field kinds that take every value of a repeated query parameter (?tag=a&tag=b).
+local LIST_KINDS = {array = true, set = true, tuple = true}
+
+-- Query input for a model: the last value of each name, or all values (in order) for
+-- list fields, read under the field's input key (its alias, if any).
 local function query_input(m, last, all)
   local input = {}
   for k, v in pairs(last) do input[k] = v end
   for _, f in ipairs(m.fields) do
-    if f.type.kind == "array" and all[f.name] then input[f.name] = all[f.name] end
+    if LIST_KINDS[f.type.kind] then
+      for _, key in ipairs(f.keys) do
+        if all[key] then input[key] = core.array(all[key]) end
+      end
+    end
   end
   return input
 end
 
--- Header input for a model: field foo_bar reads header foo-bar.
+-- Header input for a model: field foo_bar reads header foo-bar (FastAPI's
+-- convert_underscores) unless it has an alias. Returns the input and, per input key, the
+-- header name errors report in loc.
 local function header_input(m, req)
   local input, names = {}, {}
   for _, f in ipairs(m.fields) do
-    local hname = gsub(f.name, "_", "-")
-    names[f.name] = hname
-    input[f.name] = req:header(hname)
+    local key = f.keys[1]
+    local hname = key == f.name and lower((gsub(f.name, "_", "-"))) or lower(key)
+    names[f.loc_key] = hname
+    input[key] = req:header(hname)
   end
   return input, names
 end
@@ -228,14 +240,13 @@ function App:validate_request(route, req, params)
       errors[#errors + 1] = setmetatable({type = "missing", loc = core.array({"body"}), msg = "Field required",
                                           input = core.null}, {__order = {"type", "loc", "msg", "input"}})
     else
-      local value, msg, offset = json_decode(text, self.max_json_depth)
-      if value == nil and msg then
+      local v, errs, msg, offset = opts.body:validate_json(text, BODY_LOC, self.json_opts)
+      if msg then
         return nil, 400, core.array({setmetatable({
           type = "json_invalid", loc = core.array({"body", offset}), msg = "JSON decode error",
           input = setmetatable({}, {__order = {}}), ctx = {error = msg},
         }, {__order = {"type", "loc", "msg", "input", "ctx"}})})
       end
-      local v, errs = opts.body:validate(value, {"body"})
       if v then body = v else append_all(errors, errs) end
     end
   end
@@ -342,6 +353,7 @@ function app.new(options)
     max_json_depth = options.max_json_depth or core.max_json_depth,
     policy = security.new(options), root_path = options.root_path or "",
   }, App)
+  a.json_opts = {max_json_depth = a.max_json_depth}
   a.handle = function(req) return a:dispatch(req) end
   return a
 end

@@ -9,6 +9,7 @@
 #ifndef LG_JSON_H
 #define LG_JSON_H
 
+#include <float.h>
 #include <stddef.h>
 #include <lua.h>
 
@@ -22,6 +23,17 @@ typedef struct lg_json_error {
   char msg[96];       /* e.g. "Expecting ',' delimiter" */
 } lg_json_error;
 
+/* 10^0..10^22: exact doubles, as Clinger's fast path needs (for the decoders' number scans). */
+extern const double lg_json_pow10[23];
+
+/* Clinger's fast path (m * 10^e or m / 10^-e for m <= 2^53, |e| <= 22) is exact only if each
+ * double operation rounds once, in double precision. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define LG_JSON_CLINGER_OK 1
+#else
+#define LG_JSON_CLINGER_OK 0
+#endif
+
 /* Pushes the array metatable (creating it in the registry on first use). */
 void lg_json_push_array_mt(lua_State *L);
 
@@ -30,6 +42,17 @@ void lg_json_push_array_mt(lua_State *L);
  * Raises a Lua error only on out-of-memory (the usual Lua API contract). */
 int lg_json_decode(lua_State *L, const char *buf, size_t len, int max_depth,
                    lg_json_error *err);
+
+typedef struct lg_json_options {
+  int max_depth;      /* nesting limit (0 refuses any container) */
+  int keep_order;     /* objects get a metatable {__order = {keys in input order}} */
+  size_t *consumed;   /* non-NULL: decode the value at the start of the text, store where it
+                       * ends, and allow anything after it */
+} lg_json_options;
+
+/* lg_json_decode with options (see lg_json_options). */
+int lg_json_decode_opts(lua_State *L, const char *buf, size_t len, const lg_json_options *opts,
+                        lg_json_error *err);
 
 /* Appends the JSON text of the value at stack index idx to out.
  * Returns LG_OK, or LG_ERR with a message in err (NaN/Infinity, invalid UTF-8, a key

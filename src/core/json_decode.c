@@ -34,6 +34,7 @@ typedef struct dec {
   int depth;                   /* containers currently open */
   int max_depth;
   int mt;                      /* stack index of the array metatable (0 = not pushed) */
+  int keep_order;              /* objects get a metatable {__order = {keys}} */
   lg_json_error *err;
 } dec;
 
@@ -213,18 +214,10 @@ static int parse_string(dec *d) {
 
 /* {====================== Numbers ====================== */
 
-/* 10^0..10^22 are exact doubles (5^22 < 2^53), which is what Clinger's fast path needs. */
-static const double pow10_exact[] = {
+const double lg_json_pow10[23] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
-
-/* The fast path is exact only if each double operation rounds once, in double precision. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-#define CLINGER_OK 1
-#else
-#define CLINGER_OK 0
-#endif
 
 /* A scanned number literal: value = (neg ? -1 : 1) * m * 10^exp10, when m is exact. */
 typedef struct numlit {
@@ -316,8 +309,8 @@ static int parse_number(dec *d) {
   }
   double v;
   if (!n.inexact && n.m == 0) v = 0.0;
-  else if (CLINGER_OK && !n.inexact && n.m <= (1ull << 53) && n.exp10 >= -22 && n.exp10 <= 22)
-    v = n.exp10 < 0 ? (double)n.m / pow10_exact[-n.exp10] : (double)n.m * pow10_exact[n.exp10];
+  else if (LG_JSON_CLINGER_OK && !n.inexact && n.m <= (1ull << 53) && n.exp10 >= -22 && n.exp10 <= 22)
+    v = n.exp10 < 0 ? (double)n.m / lg_json_pow10[-n.exp10] : (double)n.m * lg_json_pow10[n.exp10];
   else {
     v = fabs(slow_strtod(d, start, (size_t)(p - start)));
     if (isinf(v)) return fail(d, start, "Number out of range");
@@ -373,22 +366,45 @@ static int parse_member(dec *d, const unsigned char *p) {
   return parse_value(d);                              /* ... key value */
 }
 
-/* Pushes the object at d->p ('{') as a plain table; a repeated key keeps its last value. */
+/* Pushes the object at d->p ('{') as a plain table; a repeated key keeps its last value.
+ * With keep_order, the table gets a metatable whose __order lists the keys in the order
+ * they first appear (json_encode writes them in that order). */
 static int parse_object(dec *d) {
   lua_State *L = d->L;
   if (enter(d) != LG_OK) return LG_ERR;
   const unsigned char *p = skip_ws(d->p + 1, d->end);
-  lua_createtable(L, 0, p < d->end && *p == '}' ? 0 : OBJECT_HINT);   /* ... object */
-  if (p < d->end && *p == '}') goto done;
+  int empty = p < d->end && *p == '}';
+  lua_createtable(L, 0, empty ? 0 : OBJECT_HINT);     /* ... object */
+  int obj = lua_gettop(L), keys = 0;
+  lua_Integer nkeys = 0;
+  if (d->keep_order) {
+    lua_createtable(L, empty ? 0 : OBJECT_HINT, 0);   /* ... object keys */
+    keys = lua_gettop(L);
+  }
+  if (empty) goto done;
   for (;;) {
-    if (parse_member(d, p) != LG_OK) return LG_ERR;   /* ... object key value */
-    lua_rawset(L, -3);                                /* object[key] = value */
+    if (parse_member(d, p) != LG_OK) return LG_ERR;   /* ... object [keys] key value */
+    if (keys) {
+      lua_pushvalue(L, -2);
+      if (lua_rawget(L, obj) == LUA_TNIL) {           /* a new key: note its place */
+        lua_pushvalue(L, -3);
+        lua_rawseti(L, keys, ++nkeys);                /* keys[n] = key */
+      }
+      lua_pop(L, 1);
+    }
+    lua_rawset(L, obj);                               /* object[key] = value */
     p = skip_ws(d->p, d->end);
     if (p < d->end && *p == '}') break;
     if (p == d->end || *p != ',') return fail(d, p, "Expecting ',' delimiter");
     p = skip_ws(p + 1, d->end);
   }
 done:
+  if (keys) {
+    lua_createtable(L, 0, 1);                         /* ... object keys mt */
+    lua_insert(L, -2);                                /* ... object mt keys */
+    lua_setfield(L, -2, "__order");                   /* mt.__order = keys */
+    lua_setmetatable(L, obj);                         /* ... object */
+  }
   d->p = p + 1;
   d->depth--;
   return LG_OK;
@@ -441,10 +457,11 @@ void lg_json_push_array_mt(lua_State *L) {
   lua_setfield(L, LUA_REGISTRYINDEX, LG_JSON_ARRAY_MT);   /* registry[LG_JSON_ARRAY_MT] = mt */
 }
 
-/* Parses the whole text: one value, then only whitespace. Leaves the value on top. */
-static int parse_text(dec *d) {
+/* Parses the whole text: one value, then only whitespace (or, with consumed, anything:
+ * the end of the value is stored there). Leaves the value on top. */
+static int parse_text(dec *d, size_t *consumed) {
   static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
-  if (d->end - d->p >= 3 && memcmp(d->p, bom, 3) == 0)
+  if (consumed == NULL && d->end - d->p >= 3 && memcmp(d->p, bom, 3) == 0)
     return fail(d, d->p, "Unexpected UTF-8 BOM");
   d->p = skip_ws(d->p, d->end);
   if (d->p < d->end && (*d->p == '[' || *d->p == '{')) {
@@ -453,32 +470,44 @@ static int parse_text(dec *d) {
     d->mt = lua_gettop(d->L);
   }
   if (parse_value(d) != LG_OK) return LG_ERR;         /* ... [mt] value */
-  const unsigned char *p = skip_ws(d->p, d->end);
-  if (p != d->end) return fail(d, p, "Extra data");
+  if (consumed != NULL) {
+    *consumed = (size_t)(d->p - d->start);
+  } else {
+    const unsigned char *p = skip_ws(d->p, d->end);
+    if (p != d->end) return fail(d, p, "Extra data");
+  }
   if (d->mt) lua_remove(d->L, d->mt);                 /* ... value */
   return LG_OK;
 }
 
-int lg_json_decode(lua_State *L, const char *buf, size_t len, int max_depth,
-                   lg_json_error *err) {
+int lg_json_decode_opts(lua_State *L, const char *buf, size_t len, const lg_json_options *opts,
+                        lg_json_error *err) {
   lg_json_error spare;
   int top = lua_gettop(L);
   if (buf == NULL) buf = "";                          /* NULL + 0 is undefined behaviour */
+  int max_depth = opts->max_depth;
   dec d = {
     .L = L,
     .p = (const unsigned char *)buf,
     .start = (const unsigned char *)buf,
     .end = (const unsigned char *)buf + len,
     .max_depth = max_depth < DEPTH_CAP ? max_depth : DEPTH_CAP,
+    .keep_order = opts->keep_order,
     .err = err ? err : &spare,
   };
   if (!lua_checkstack(L, SLOTS_PER_LEVEL)) {
     fail(&d, d.p, "Maximum nesting depth exceeded");
     return LG_ERR;
   }
-  if (parse_text(&d) != LG_OK) {
+  if (parse_text(&d, opts->consumed) != LG_OK) {
     lua_settop(L, top);                               /* drop partial values */
     return LG_ERR;
   }
   return LG_OK;
+}
+
+int lg_json_decode(lua_State *L, const char *buf, size_t len, int max_depth,
+                   lg_json_error *err) {
+  lg_json_options opts = {.max_depth = max_depth};
+  return lg_json_decode_opts(L, buf, len, &opts, err);
 }

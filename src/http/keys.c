@@ -26,14 +26,18 @@ static void sha256(const void *data, size_t len, unsigned char out[32]) {
   EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = (char)tolower((unsigned char)c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 static int parse_hex(const char *hex, unsigned char out[32]) {
   if (strlen(hex) != 64) return LG_ERR;
-  for (int i = 0; i < 32; i++) {
-    unsigned v;
-    if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
-        sscanf(hex + 2 * i, "%2x", &v) != 1)
-      return LG_ERR;
-    out[i] = (unsigned char)v;
+  for (size_t i = 0; i < 32; i++) {
+    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return LG_ERR;
+    out[i] = (unsigned char)(hi * 16 + lo);
   }
   return LG_OK;
 }

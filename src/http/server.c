@@ -482,7 +482,7 @@ static void defer_accept(struct mg_context *ctx) {
     int listening = 0;
     socklen_t len = sizeof listening;
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    struct sockaddr_storage addr;
+    struct sockaddr_storage addr = {0};
     len = sizeof addr;
     if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) continue;
     int port = addr.ss_family == AF_INET  ? ntohs(((struct sockaddr_in *)&addr)->sin_port)

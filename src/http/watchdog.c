@@ -39,12 +39,12 @@ struct lg_watchdog {
 
 /* 1 if fd is a TCP connection between the slot's addresses. */
 static int is_connection(int fd, const lg_watch_slot *s) {
-  struct sockaddr_storage peer, local;
+  struct sockaddr_storage peer = {0}, local = {0};
   socklen_t plen = sizeof peer, llen = sizeof local;
   if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0) return 0;
   if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0) return 0;
   char addr[INET6_ADDRSTRLEN] = "";
-  int pport, lport;
+  int pport = -1, lport = -1;
   if (peer.ss_family == AF_INET) {
     struct sockaddr_in *p = (struct sockaddr_in *)&peer;
     inet_ntop(AF_INET, &p->sin_addr, addr, sizeof addr);

@@ -22,14 +22,16 @@
 
 /* ===================== JSON ===================== */
 
-/* json_decode(text [, max_depth]) -> value | fail, message, offset */
+/* json_decode(text [, max_depth [, keep_order]]) -> value | fail, message, offset.
+ * With keep_order, objects carry their key order (a metatable with __order). */
 static int core_json_decode(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   lua_Integer depth = luaL_optinteger(L, 2, LG_JSON_MAX_DEPTH);
   luaL_argcheck(L, depth > 0 && depth <= 100000, 2, "depth out of range");
+  lg_json_options opts = {.max_depth = (int)depth, .keep_order = lua_toboolean(L, 3)};
   lg_json_error err;
-  if (lg_json_decode(L, s, len, (int)depth, &err) == LG_OK) return 1;
+  if (lg_json_decode_opts(L, s, len, &opts, &err) == LG_OK) return 1;
   luaL_pushfail(L);
   lua_pushstring(L, err.msg);
   lua_pushinteger(L, (lua_Integer)err.offset);
@@ -244,6 +246,8 @@ int lg_open_core(lua_State *L) {
   }
   lua_setmetatable(L, -2);
   luaL_setfuncs(L, corelib, 1);          /* every function gets the buffer as upvalue 1 */
+  lg_core_open_validation(L);            /* regex, dates, formats (core_validate.c) */
+  lg_core_open_schema(L);                /* fast-path programs (core_schema.c) */
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");           /* == cjson.null */
   lg_json_push_array_mt(L);

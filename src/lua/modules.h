@@ -31,6 +31,15 @@ void lg_lua_athena_configure(const lg_lua_athena_settings *s);
 /* Entry limit of lakegate.shared (default 100000); call before any thread uses it. */
 void lg_lua_shared_capacity(size_t entries);
 
+/* Adds the validation primitives to the lakegate.core table on top of the stack
+ * (core_validate.c). */
+void lg_core_open_validation(lua_State *L);
+/* Adds lakegate.core.schema, the fast-path programs (core_schema.c). */
+void lg_core_open_schema(lua_State *L);
+
+/* The compiled pattern of a lakegate.regex userdata at idx (raises if it is not one). */
+struct lg_regex *lg_lua_check_regex(lua_State *L, int idx);
+
 /* Registers every C module in package.preload, so require() finds them without cpath.
  * This function is the table of contents of lakegate's C API for Lua. */
 void lg_lua_preload_modules(lua_State *L);

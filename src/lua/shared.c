@@ -182,15 +182,16 @@ static int shared_get(lua_State *L) {
     return 1;
   }
   entry copy = *e;
-  char small[256];
+  char small[256], *heap = NULL;   /* heap: a copy too long for small, freed below */
   if (e->type == LUA_TSTRING) {
-    copy.str = e->len <= sizeof small ? small : malloc(e->len);
+    if (e->len > sizeof small) heap = malloc(e->len);
+    copy.str = e->len > sizeof small ? heap : small;
     if (copy.str) memcpy(copy.str, e->str, e->len);
   }
   pthread_mutex_unlock(&st->mu);
   if (copy.type == LUA_TSTRING && copy.str == NULL) return luaL_error(L, "lakegate.shared: out of memory");
-  push_value(L, &copy);
-  if (copy.type == LUA_TSTRING && copy.str != small) free(copy.str);
+  push_value(L, &copy);   /* an out-of-memory error here would leak heap, not the lock */
+  free(heap);
   return 1;
 }
 
@@ -306,7 +307,14 @@ static int shared_flush_all(lua_State *L) {
   for (int i = 0; i < STRIPES; i++) {
     stripe *st = &stripes[i];
     pthread_mutex_lock(&st->mu);
-    while (st->oldest) unlink_entry(st, st->oldest, hash(st->oldest->key, strlen(st->oldest->key)));
+    for (entry *e = st->oldest, *next; e; e = next) {
+      next = e->newer;
+      free(e->str);
+      free(e);
+    }
+    memset(st->buckets, 0, sizeof st->buckets);
+    st->oldest = st->newest = NULL;
+    st->count = 0;
     pthread_mutex_unlock(&st->mu);
   }
   return 0;

@@ -109,7 +109,7 @@ lg_snapshot *lg_snapshot_read(const char *dir, char *err, size_t errlen) {
     lg_snapshot_free(s);
     return NULL;
   }
-  qsort(s->files, s->count, sizeof *s->files, by_path);
+  if (s->count > 1) qsort(s->files, s->count, sizeof *s->files, by_path);
   return s;
 }
 

@@ -154,16 +154,11 @@ int lg_vm_run_on_start(lg_vm *vm, char *err, size_t errlen) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, vm->app_ref);
   lua_getfield(L, -1, "run_on_start");
   lua_insert(L, -2);                          /* run_on_start app */
-  int rc = LG_OK;
-  if (lg_lua_pcall(L, 1, 2) != LUA_OK) {
-    snprintf(err, errlen, "%s", lua_tostring(L, -1));
-    rc = LG_ERR;
-  } else if (!lua_toboolean(L, -2)) {         /* ok, message */
-    snprintf(err, errlen, "%s", lua_tostring(L, -1));
-    rc = LG_ERR;
-  }
+  /* A raised error leaves its message on top; a returned failure is nil, message. */
+  int failed = lg_lua_pcall(L, 1, 2) != LUA_OK || !lua_toboolean(L, -2);
+  if (failed) snprintf(err, errlen, "%s", lua_tostring(L, -1));
   lua_settop(L, 0);
-  return rc;
+  return failed ? LG_ERR : LG_OK;
 }
 
 void lg_vm_close(lg_vm *vm) {

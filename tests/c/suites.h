@@ -1,7 +1,10 @@
 /* The C test suites, one per module: SUITE(x) expects x_tests[] in test_x.c. */
 SUITE(buf)
+SUITE(datetime)
+SUITE(formats)
 SUITE(json)
 SUITE(lake)
+SUITE(schema)
 SUITE(utf8)
 SUITE(sigv4)
 SUITE(credentials)
