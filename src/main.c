@@ -40,8 +40,9 @@ static void usage(FILE *f) {
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
           "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
+          "                   [--since YYYY-MM-DD] (first day partition projection covers; default 2020-01-01)\n"
           "  athena init      create the database and tables in Athena (ADD COLUMNS for new fields)\n"
-          "                   [--database DB] [--location ...] [--serde ...] [--workgroup WG] [--output s3://...]\n"
+          "                   [the options of ddl] [--workgroup WG] [--output s3://...]\n"
           "  query SQL        run SQL in Athena and print the rows (SQL - reads it from stdin)\n"
           "                   [--database DB] [--workgroup WG] [--output s3://...] [--format table|csv|json]\n"
           "  version          print the version\n"
@@ -314,10 +315,10 @@ static void configure_athena(const lg_config *cfg) {
 
 /* The options of ddl, athena init and query that are not settings: --database,
  * --workgroup and --output are short for --athena-database, --athena-workgroup and
- * --athena-output; --format, --location and --serde belong to the command alone. */
-enum { OPT_DATABASE, OPT_WORKGROUP, OPT_OUTPUT, OPT_FORMAT, OPT_LOCATION, OPT_SERDE, NOPTS };
+ * --athena-output; --format, --location, --serde and --since belong to the command alone. */
+enum { OPT_DATABASE, OPT_WORKGROUP, OPT_OUTPUT, OPT_FORMAT, OPT_LOCATION, OPT_SERDE, OPT_SINCE, NOPTS };
 static const char *const command_option_names[NOPTS] = {"database", "workgroup", "output",
-                                                        "format", "location", "serde"};
+                                                        "format", "location", "serde", "since"};
 static const char *const command_option_settings[NOPTS] = {"athena_database", "athena_workgroup",
                                                            "athena_output"};
 

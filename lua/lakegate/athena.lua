@@ -250,6 +250,20 @@ function athena.stop(id)
   return true
 end
 
+--- A table as the catalog knows it: `{columns = {{name=, type=}...}, partition_keys =,
+-- location =}`. A table that does not exist gives nil, message, "not_found".
+function athena.table(database, name, catalog)
+  if type(database) ~= "string" or type(name) ~= "string" then
+    error("athena.table: database and table names must be strings", 2)
+  end
+  local c, err, kind = athena.client()
+  if not c then return nil, err, kind end
+  local t, msg, code, status = c:table(database, name, catalog)
+  if t then return t end
+  if code == "EntityNotFound" then return nil, msg, "not_found" end
+  return failed(msg, code, status)
+end
+
 -- start + wait + pages (until on_page returns false), while holding a query slot.
 local function run(c, sql, lits, opts, s, on_page)
   local id, msg, code, status = c:start(sql, lits, start_options(opts, s))

@@ -5,9 +5,9 @@
 -- @module lakegate.cli
 local athena = require("lakegate.athena")
 local core = require("lakegate.core")
+local ddl = require("lakegate.ddl")
 
-local io, ipairs, tostring, type, concat, utf8_len =
-      io, ipairs, tostring, type, table.concat, utf8.len
+local io, ipairs, pcall, concat, utf8_len = io, ipairs, pcall, table.concat, utf8.len
 local json_encode, null = core.json_encode, core.null
 
 local cli = {}
@@ -151,6 +151,87 @@ function cli.query(_, inv)
   io.stderr:write(("%d row%s, %s scanned, query %s\n"):format(nrows, nrows == 1 and "" or "s",
                   human_bytes(info.data_scanned_bytes or 0), info.query_id))
   return 0
+end
+
+-- ===================== ddl and athena init =====================
+
+-- The DDL options from the command line and the settings; the lake is the location when
+-- it is in S3.
+local function ddl_options(inv)
+  local location = inv.options.location
+  if location == nil and inv.lake:match("^s3://") then location = inv.lake end
+  return {database = athena.settings().database, location = location, serde = inv.options.serde,
+          since = inv.options.since}
+end
+
+-- The app's tables and the DDL options, or nil and the problem.
+local function plan(app, inv)
+  local ok, tables = pcall(ddl.tables_of, app)
+  if not ok then return nil, tables end
+  if #tables == 0 then return nil, "no route stores records in the lake (router option store = ...)" end
+  local opts = ddl_options(inv)
+  local ok2, err = pcall(ddl.statements, tables, opts)   -- checks every table up front
+  if not ok2 then return nil, err end
+  return tables, opts
+end
+
+--- lakegate ddl: the CREATE statements of the database and every lake table.
+function cli.ddl(app, inv)
+  local tables, opts = plan(app, inv)
+  if not tables then return fail("ddl", opts) end
+  io.stdout:write(ddl.script(tables, opts))
+  return 0
+end
+
+-- Runs one DDL statement; database is its context ("default" for CREATE DATABASE, which
+-- must not depend on the database it creates).
+local function run_ddl(sql, database)
+  local rows, err = athena.query(sql, nil, {database = database})
+  if rows == nil then return nil, err end
+  return true
+end
+
+--- lakegate athena init: creates the database and the tables that do not exist, adds the
+-- columns of new fields to those that do, and reports what Athena cannot follow (a
+-- removed field, a changed type, other partition keys) without touching those tables.
+function cli.athena_init(app, inv)
+  local tables, opts = plan(app, inv)
+  if not tables then return fail("athena init", opts) end
+  local ok, err = athena.configured()
+  if not ok then return fail("athena init", err) end
+  local out, problems = io.stdout, {}
+  ok, err = run_ddl(ddl.create_database(opts.database), "default")
+  if not ok then return fail("athena init", err) end
+  out:write("database ", opts.database, ": ready\n")
+  for _, spec in ipairs(tables) do
+    local qualified = opts.database .. "." .. spec.name
+    local existing, msg, kind = athena.table(opts.database, spec.name)
+    if existing == nil and kind ~= "not_found" then return fail("athena init", msg) end
+    if existing == nil then
+      ok, err = run_ddl(ddl.create_table(spec, opts), opts.database)
+      if not ok then return fail("athena init", err) end
+      out:write(qualified, ": created\n")
+    else
+      local d = ddl.diff(spec, opts, existing)
+      if #d.problems > 0 then
+        for _, p in ipairs(d.problems) do problems[#problems + 1] = opts.database .. "." .. p end
+        out:write(qualified, ": left as it is (see below)\n")
+      elseif #d.add > 0 then
+        ok, err = run_ddl(ddl.add_columns(d.layout, d.add), opts.database)
+        if not ok then return fail("athena init", err) end
+        local names = {}
+        for i, c in ipairs(d.add) do names[i] = c.name end
+        out:write(qualified, ": added columns ", concat(names, ", "), "\n")
+      else
+        out:write(qualified, ": up to date\n")
+      end
+    end
+  end
+  if #problems == 0 then return 0 end
+  io.stderr:write("lakegate athena init: these changes of the models are not backward compatible;\n",
+                  "the tables keep their columns until you migrate them by hand:\n")
+  for _, p in ipairs(problems) do io.stderr:write("  ", p, "\n") end
+  return 1
 end
 
 return cli

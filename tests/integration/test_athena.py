@@ -228,6 +228,126 @@ class AthenaStubTest(unittest.TestCase):
         self.assertEqual([], [e for e in log if e["operation"]], "nothing ran")
 
 
+class AthenaInitTest(unittest.TestCase):
+    """`lakegate athena init` against the stub, whose catalog the test fills."""
+
+    UNICORN_COLUMNS = [{"name": "name", "type": "string"}, {"name": "rainbow", "type": "boolean"},
+                       {"name": "horn_length_cm", "type": "double"}, {"name": "color", "type": "string"},
+                       {"name": "tags", "type": "array<string>"}, {"name": "_ingested_at", "type": "timestamp"},
+                       {"name": "_request_id", "type": "string"}]
+    PARTITIONS = [{"name": "dt", "type": "string"}, {"name": "hr", "type": "string"}]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stub = AthenaStub().start()
+        cls.addClassCleanup(cls.stub.stop)
+
+    def setUp(self):
+        self.stub.reset()
+        self.workdir = tempfile.mkdtemp(prefix="lg_athena_init_")
+
+    def init(self, *args):
+        return server.run_cli(["athena", "init", "--lake", "s3://my-lake/lake", "--routes",
+                               server.example_routes()] + list(args), cwd=self.workdir,
+                              env=server.clean_env(**self.stub.env()), timeout=60)
+
+    def statements(self):
+        return [c["input"]["QueryString"] for c in self.stub.calls("StartQueryExecution")]
+
+    def test_creates_the_database_and_the_tables(self):
+        out = self.init()
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertEqual("database lakegate: ready\nlakegate.unicorns: created\n", out.stdout)
+        golden = [part.split("\n\n", 1)[1] if part.startswith("--") else part
+                  for part in read_golden("unicorn.sql").split(";\n\n") if part.strip()]
+        self.assertEqual(golden, self.statements(), "the statements lakegate ddl prints, one per query")
+        contexts = [c["input"].get("QueryExecutionContext") for c in self.stub.calls("StartQueryExecution")]
+        self.assertEqual([{"Database": "default"}, {"Database": "lakegate"}], contexts)
+        lookups = self.stub.calls("GetTableMetadata")
+        self.assertEqual([{"CatalogName": "AwsDataCatalog", "DatabaseName": "lakegate", "TableName": "unicorns"}],
+                         [c["input"] for c in lookups])
+
+    def test_adds_the_columns_of_new_fields(self):
+        old = [c for c in self.UNICORN_COLUMNS if c["name"] not in ("tags", "horn_length_cm")]
+        self.stub.table(database="lakegate", name="unicorns", columns=old, partition_keys=self.PARTITIONS,
+                        location="s3://my-lake/lake/unicorns")
+        out = self.init()
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertIn("lakegate.unicorns: added columns horn_length_cm, tags\n", out.stdout)
+        self.assertEqual("ALTER TABLE `lakegate`.`unicorns` ADD COLUMNS (\n"
+                         "  `horn_length_cm` double COMMENT 'Horn length in centimetres',\n"
+                         "  `tags` array<string>\n)", self.statements()[1])
+
+    def test_an_up_to_date_table_is_left_alone(self):
+        self.stub.table(database="lakegate", name="unicorns", columns=self.UNICORN_COLUMNS,
+                        partition_keys=self.PARTITIONS, location="s3://my-lake/lake/unicorns/")
+        out = self.init()
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertIn("lakegate.unicorns: up to date\n", out.stdout)
+        self.assertEqual(1, len(self.statements()), "only CREATE DATABASE IF NOT EXISTS")
+
+    def test_incompatible_changes_are_reported_not_applied(self):
+        changed = [dict(c, type="string") if c["name"] == "rainbow" else c for c in self.UNICORN_COLUMNS
+                   if c["name"] != "tags"] + [{"name": "wings", "type": "bigint"}]
+        self.stub.table(database="lakegate", name="unicorns", columns=changed, partition_keys=self.PARTITIONS,
+                        location="s3://my-lake/lake/unicorns/")
+        out = self.init()
+        self.assertEqual(1, out.returncode)
+        self.assertIn("lakegate.unicorns: left as it is (see below)", out.stdout)
+        self.assertIn("  lakegate.unicorns.rainbow: type changes from string to boolean\n", out.stderr)
+        self.assertIn("  lakegate.unicorns.wings: the column is no longer in model Unicorn (the table keeps it)\n",
+                      out.stderr)
+        self.assertEqual(1, len(self.statements()), "not even the compatible ADD COLUMNS for tags")
+
+    def test_needs_athena_and_an_s3_location(self):
+        out = server.run_cli(["athena", "init", "--lake", "s3://my-lake/lake", "--routes", server.example_routes()],
+                             cwd=self.workdir, env=server.clean_env(AWS_REGION="us-east-1"), timeout=30)
+        self.assertEqual(1, out.returncode)
+        self.assertIn("lakegate athena init: Athena is not configured", out.stderr)
+        out = self.init("--lake", os.path.join(self.workdir, "lake"))
+        self.assertEqual(1, out.returncode)
+        self.assertIn("the tables need an s3:// location", out.stderr)
+        self.assertEqual([], self.stub.log(), "nothing was sent")
+
+
+def read_golden(name):
+    with open(os.path.join(server.HERE, "..", "golden", "ddl", name), encoding="utf-8") as f:
+        return f.read()
+
+
+class DdlCommandTest(unittest.TestCase):
+    def ddl(self, *args, env=None):
+        return server.run_cli(["ddl", "--routes", server.example_routes()] + list(args),
+                              cwd=tempfile.mkdtemp(prefix="lg_ddl_"), env=env or server.clean_env())
+
+    def test_prints_the_golden_ddl_of_the_example(self):
+        out = self.ddl("--lake", "s3://my-lake/lake")
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertEqual(read_golden("unicorn.sql"), out.stdout)
+
+    def test_database_and_location_options(self):
+        out = self.ddl("--database", "analytics", "--location", "s3://other-bucket/data/", "--serde", "openx",
+                       env=server.clean_env(LAKEGATE_LAKE="s3://my-lake/lake"))
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.assertIn("CREATE EXTERNAL TABLE IF NOT EXISTS `analytics`.`unicorns` (", out.stdout)
+        self.assertIn("LOCATION 's3://other-bucket/data/unicorns/'", out.stdout)
+        self.assertIn("ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'", out.stdout)
+        out = self.ddl(env=server.clean_env(LAKEGATE_ATHENA_DATABASE="from_env", LAKEGATE_LAKE="s3://my-lake/x"))
+        self.assertIn("`from_env`.`unicorns`", out.stdout)
+
+    def test_refuses_what_it_cannot_write(self):
+        out = self.ddl()
+        self.assertEqual(1, out.returncode)
+        self.assertIn("lakegate ddl: the tables need an s3:// location: give an s3:// lake "
+                      "(--lake s3://bucket/prefix) or --location", out.stderr)
+        out = self.ddl("--location", "s3://b-1/x", "--database", "Bad-Name")
+        self.assertEqual(1, out.returncode)
+        self.assertIn("the database name must be lowercase letters, digits and _", out.stderr)
+        out = self.ddl("--location")
+        self.assertEqual(2, out.returncode)
+        self.assertIn("option '--location' needs a value", out.stderr)
+
+
 class AthenaNotConfiguredTest(unittest.TestCase):
     def test_query_routes_answer_503_without_athena(self):
         workdir = tempfile.mkdtemp(prefix="lg_athena_none_")
