@@ -198,17 +198,27 @@ local function start_options(opts, s)
   }
 end
 
+-- Calls a method of this state's client: its value, or nil, message, kind, code.
+local function call(method, ...)
+  local c, err, kind = athena.client()
+  if not c then return nil, err, kind end
+  local value, msg, code, status = c[method](c, ...)
+  if value == nil then return nil, msg, kind_of(code, status), code end
+  return value
+end
+
+local function check_id(what, id)
+  if type(id) ~= "string" then error(("athena.%s: id must be a string"):format(what), 3) end
+end
+
 --- Starts a query and returns its id at once (see athena.query for the arguments).
 -- @return query id, or nil, message, kind
 function athena.start(sql, params, opts)
   check_sql(sql)
   local lits = literals(params)
   opts = check_opts(opts)
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local id, msg, code, status = c:start(sql, lits, start_options(opts, backend.settings()))
-  if not id then return failed(msg, code, status) end
-  return id
+  local id, msg, kind = call("start", sql, lits, start_options(opts, backend.settings()))
+  return id, msg, kind
 end
 
 --- What Athena says about a query: `{state=, reason=, statement_type=,
@@ -216,12 +226,9 @@ end
 -- RUNNING, SUCCEEDED, FAILED or CANCELLED.
 -- @return status, or nil, message, kind
 function athena.status(id)
-  if type(id) ~= "string" then error("athena.status: id must be a string", 2) end
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local st, msg, code, status = c:status(id)
-  if not st then return failed(msg, code, status) end
-  return st
+  check_id("status", id)
+  local st, msg, kind = call("status", id)
+  return st, msg, kind
 end
 
 --- One page of a SUCCEEDED query's rows.
@@ -230,24 +237,19 @@ end
 -- @tparam[opt] table opts `max_results` (1..1000), `null` (the value of NULL cells)
 -- @return rows, info (`columns`, `next_token`), or nil, message, kind
 function athena.results(id, next_token, opts)
-  if type(id) ~= "string" then error("athena.results: id must be a string", 2) end
+  check_id("results", id)
   opts = check_opts(opts)
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local page, msg, code, status = c:results(id, next_token, opts.max_results)
-  if not page then return failed(msg, code, status) end
+  local page, msg, kind = call("results", id, next_token, opts.max_results)
+  if not page then return nil, msg, kind end
   return athena.typed_rows(page, opts.null), {query_id = id, columns = page.columns,
                                               next_token = page.next_token}
 end
 
 --- Asks Athena to stop a query. @return true, or nil, message, kind
 function athena.stop(id)
-  if type(id) ~= "string" then error("athena.stop: id must be a string", 2) end
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local ok, msg, code, status = c:stop(id)
-  if not ok then return failed(msg, code, status) end
-  return true
+  check_id("stop", id)
+  local ok, msg, kind = call("stop", id)
+  return ok, msg, kind
 end
 
 --- A table as the catalog knows it: `{columns = {{name=, type=}...}, partition_keys =,
@@ -256,12 +258,9 @@ function athena.table(database, name, catalog)
   if type(database) ~= "string" or type(name) ~= "string" then
     error("athena.table: database and table names must be strings", 2)
   end
-  local c, err, kind = athena.client()
-  if not c then return nil, err, kind end
-  local t, msg, code, status = c:table(database, name, catalog)
-  if t then return t end
-  if code == "EntityNotFound" then return nil, msg, "not_found" end
-  return failed(msg, code, status)
+  local t, msg, kind, code = call("table", database, name, catalog)
+  if code == "EntityNotFound" then kind = "not_found" end
+  return t, msg, kind
 end
 
 -- start + wait + pages (until on_page returns false), while holding a query slot.

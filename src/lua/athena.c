@@ -21,6 +21,7 @@
  * types them. `code` is Athena's error code, a query's end state (FAILED, CANCELLED) or
  * TIMEOUT, or nil; `status` is the HTTP status (0 when no answer came). */
 #include "lua/modules.h"
+#include "lua/options.h"
 #include "aws/athena.h"
 #include "util/common.h"
 
@@ -99,30 +100,6 @@ static int athena_leave(lua_State *L) {
     return luaL_error(L, "athenaclient.leave without enter");
   }
   return 0;
-}
-
-/* ===================== options ===================== */
-
-/* opts[name] as a string, or NULL when absent; raises on another type. The string stays
- * on the stack (the caller restores the top when done). */
-static const char *opt_string(lua_State *L, int idx, const char *name) {
-  if (lua_isnoneornil(L, idx)) return NULL;
-  lua_getfield(L, idx, name);
-  if (lua_isnil(L, -1)) return NULL;
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option '%s' must be a string", name);
-  return lua_tostring(L, -1);
-}
-
-static long opt_long(lua_State *L, int idx, const char *name, long def) {
-  if (lua_isnoneornil(L, idx)) return def;
-  lua_getfield(L, idx, name);
-  long v = lua_isnil(L, -1) ? def : (long)luaL_checkinteger(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-static void check_opts(lua_State *L, int idx) {
-  if (!lua_isnoneornil(L, idx)) luaL_checktype(L, idx, LUA_TTABLE);
 }
 
 /* ===================== results ===================== */
@@ -209,21 +186,21 @@ static client *new_client(lua_State *L) {
 /* athenaclient.client([{region=, endpoint=, profile=, access_key_id=, secret_access_key=,
  * session_token=, max_attempts=, timeout_ms=}]) */
 static int athena_client(lua_State *L) {
-  check_opts(L, 1);
+  lg_lua_check_opts(L, 1);
   luaL_checkstack(L, 12, "reading Athena client options");
   client *c = new_client(L);
   int top = lua_gettop(L);
-  const char *id = opt_string(L, 1, "access_key_id");
-  const char *secret = opt_string(L, 1, "secret_access_key");
-  const char *token = opt_string(L, 1, "session_token");
+  const char *id = lg_lua_opt_string(L, 1, "access_key_id");
+  const char *secret = lg_lua_opt_string(L, 1, "secret_access_key");
+  const char *token = lg_lua_opt_string(L, 1, "session_token");
   if ((id == NULL) != (secret == NULL))
     return luaL_error(L, "give both access_key_id and secret_access_key, or neither");
   lg_athena_options o = {0};
-  o.region = opt_string(L, 1, "region");
-  o.endpoint = opt_string(L, 1, "endpoint");
-  o.profile = opt_string(L, 1, "profile");
-  o.retry.max_attempts = (int)opt_long(L, 1, "max_attempts", 0);
-  o.timeout_ms = opt_long(L, 1, "timeout_ms", 0);
+  o.region = lg_lua_opt_string(L, 1, "region");
+  o.endpoint = lg_lua_opt_string(L, 1, "endpoint");
+  o.profile = lg_lua_opt_string(L, 1, "profile");
+  o.retry.max_attempts = (int)lg_lua_opt_integer(L, 1, "max_attempts", 0);
+  o.timeout_ms = (long)lg_lua_opt_integer(L, 1, "timeout_ms", 0);
   char err[LG_ERRLEN];
   if (id && (c->creds = o.credentials = lg_aws_provider_new_static(id, secret, token, err, sizeof err)) == NULL)
     goto fail;
@@ -269,13 +246,13 @@ static int client_start(lua_State *L) {
       params[q.nparams++] = lua_tostring(L, -1);
     }
   }
-  check_opts(L, 4);
+  lg_lua_check_opts(L, 4);
   luaL_checkstack(L, 8, "reading query options");
-  q.database = opt_string(L, 4, "database");
-  q.catalog = opt_string(L, 4, "catalog");
-  q.workgroup = opt_string(L, 4, "workgroup");
-  q.output_location = opt_string(L, 4, "output");
-  q.request_token = opt_string(L, 4, "token");
+  q.database = lg_lua_opt_string(L, 4, "database");
+  q.catalog = lg_lua_opt_string(L, 4, "catalog");
+  q.workgroup = lg_lua_opt_string(L, 4, "workgroup");
+  q.output_location = lg_lua_opt_string(L, 4, "output");
+  q.request_token = lg_lua_opt_string(L, 4, "token");
   char id[LG_ATHENA_ID_LEN];
   lg_aws_error err;
   if (lg_athena_start(a, &q, id, &err) != LG_OK) return push_failure(L, &err);
@@ -296,9 +273,10 @@ static int client_status(lua_State *L) {
 static int client_wait(lua_State *L) {
   lg_athena *a = checkopen(L);
   const char *id = luaL_checkstring(L, 2);
-  check_opts(L, 3);
-  lg_athena_wait_options o = {opt_long(L, 3, "timeout_ms", 0), opt_long(L, 3, "first_delay_ms", 0),
-                              opt_long(L, 3, "max_delay_ms", 0)};
+  lg_lua_check_opts(L, 3);
+  lg_athena_wait_options o = {(long)lg_lua_opt_integer(L, 3, "timeout_ms", 0),
+                              (long)lg_lua_opt_integer(L, 3, "first_delay_ms", 0),
+                              (long)lg_lua_opt_integer(L, 3, "max_delay_ms", 0)};
   lg_athena_status st;
   lg_aws_error err;
   if (lg_athena_wait(a, id, &o, &st, &err) == LG_OK) {

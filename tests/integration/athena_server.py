@@ -6,6 +6,7 @@ import json
 import os
 import urllib.request
 
+import server
 from s3_server import MotoServer, launch, stop
 
 RESULTS = "s3://lakegate-results/queries/"
@@ -25,6 +26,12 @@ def athena_env(endpoint, region, key, secret, **extra):
     }
     env.update(extra)
     return env
+
+
+def get_json(srv, path):
+    """GET from a lakegate server: (status, the JSON answer or None, headers)."""
+    status, headers, data = server.request(srv.port, "GET", path)
+    return status, (json.loads(data) if data else None), headers
 
 
 def post(url, doc):

@@ -38,10 +38,8 @@ import argparse
 import base64
 import datetime
 import json
-import os
 import re
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -55,6 +53,8 @@ from botocore.exceptions import ParamValidationError
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
+
+import serving
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -418,16 +418,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, {}, "application/json")
 
 
-def watch_parent(parent_pid, server):
-    while True:
-        try:
-            os.kill(parent_pid, 0)
-        except ProcessLookupError:
-            server.shutdown()
-            return
-        time.sleep(0.5)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=0, help="0: any free port")
@@ -437,22 +427,9 @@ def main():
     Handler.stub = Stub(secret)
     server = ThreadingHTTPServer((HOST, args.port), Handler)
     server.daemon_threads = True
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid, server), daemon=True).start()
-    print(json.dumps({"endpoint": "http://%s:%d" % (HOST, server.server_port), "region": REGION,
-                      "access_key_id": ACCESS_KEY_ID, "secret_access_key": secret, "pid": os.getpid()}),
-          flush=True)
-    while serving.is_alive():
-        serving.join(0.5)
-    server.server_close()
-    return 0
+    return serving.serve(server, args.parent_pid, lambda: {
+        "endpoint": "http://%s:%d" % (HOST, server.server_port), "region": REGION,
+        "access_key_id": ACCESS_KEY_ID, "secret_access_key": secret})
 
 
 if __name__ == "__main__":

@@ -30,10 +30,8 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 import threading
-import time
 from urllib.parse import quote, unquote_to_bytes
 
 # Three unauthenticated actions: CreateUser, CreateAccessKey, PutUserPolicy.
@@ -46,6 +44,8 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from moto.iam import access_control  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
+
+import serving  # noqa: E402
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -121,17 +121,6 @@ def bootstrap(endpoint, buckets):
     return key
 
 
-def watch_parent(parent_pid, server):
-    """Stops the server once the parent process is gone."""
-    while True:
-        try:
-            os.kill(parent_pid, 0)
-        except ProcessLookupError:
-            server.shutdown()
-            return
-        time.sleep(0.5)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=0, help="0: any free port")
@@ -143,25 +132,12 @@ def main():
     app = capture_raw_target(DomainDispatcherApplication(create_backend_app))
     server = make_server(HOST, args.port, app, threaded=True)
     endpoint = "http://%s:%d" % (HOST, server.server_port)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
 
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid, server), daemon=True).start()
-
-    key = bootstrap(endpoint, args.bucket)
-    print(json.dumps({"endpoint": endpoint, "region": REGION,
-                      "access_key_id": key["AccessKeyId"],
-                      "secret_access_key": key["SecretAccessKey"],
-                      "pid": os.getpid()}), flush=True)
-    while serving.is_alive():
-        serving.join(0.5)
-    server.server_close()
-    return 0
+    def ready():
+        key = bootstrap(endpoint, args.bucket)
+        return {"endpoint": endpoint, "region": REGION, "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"]}
+    return serving.serve(server, args.parent_pid, ready)
 
 
 if __name__ == "__main__":

@@ -11,19 +11,16 @@ import threading
 import unittest
 
 import server
-from athena_server import RESULTS, AthenaStub
+from athena_server import RESULTS, AthenaStub, get_json
 
 COLUMNS = [{"name": "name", "type": "varchar"}, {"name": "rainbow", "type": "boolean"},
            {"name": "horn_length_cm", "type": "double"}, {"name": "color", "type": "varchar"},
            {"name": "tags", "type": "array"}, {"name": "_ingested_at", "type": "timestamp"}]
 
 
-def get_json(srv, path):
-    status, headers, data = server.request(srv.port, "GET", path)
-    return status, (json.loads(data) if data else None), headers
+class StubTestCase(unittest.TestCase):
+    """One stub for the class, emptied before each test, and a fresh work folder."""
 
-
-class AthenaStubTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stub = AthenaStub().start()
@@ -32,6 +29,9 @@ class AthenaStubTest(unittest.TestCase):
     def setUp(self):
         self.stub.reset()
         self.workdir = tempfile.mkdtemp(prefix="lg_athena_")
+
+
+class AthenaStubTest(StubTestCase):
 
     def tearDown(self):
         bad = [e for e in self.stub.log() if e["auth"] != "ok" and not getattr(self, "expect_bad_auth", False)]
@@ -228,7 +228,7 @@ class AthenaStubTest(unittest.TestCase):
         self.assertEqual([], [e for e in log if e["operation"]], "nothing ran")
 
 
-class AthenaInitTest(unittest.TestCase):
+class AthenaInitTest(StubTestCase):
     """`lakegate athena init` against the stub, whose catalog the test fills."""
 
     UNICORN_COLUMNS = [{"name": "name", "type": "string"}, {"name": "rainbow", "type": "boolean"},
@@ -236,15 +236,6 @@ class AthenaInitTest(unittest.TestCase):
                        {"name": "tags", "type": "array<string>"}, {"name": "_ingested_at", "type": "timestamp"},
                        {"name": "_request_id", "type": "string"}]
     PARTITIONS = [{"name": "dt", "type": "string"}, {"name": "hr", "type": "string"}]
-
-    @classmethod
-    def setUpClass(cls):
-        cls.stub = AthenaStub().start()
-        cls.addClassCleanup(cls.stub.stop)
-
-    def setUp(self):
-        self.stub.reset()
-        self.workdir = tempfile.mkdtemp(prefix="lg_athena_init_")
 
     def init(self, *args):
         return server.run_cli(["athena", "init", "--lake", "s3://my-lake/lake", "--routes",

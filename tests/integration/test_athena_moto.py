@@ -9,15 +9,10 @@ import tempfile
 import unittest
 
 import server
-from athena_server import RESULTS, MotoAthena
+from athena_server import RESULTS, MotoAthena, get_json
 
 UNICORN_COLUMNS = [("name", "varchar"), ("rainbow", "boolean"), ("horn_length_cm", "double"),
                    ("color", "varchar"), ("tags", "array"), ("_ingested_at", "timestamp")]
-
-
-def get_json(srv, path):
-    status, headers, data = server.request(srv.port, "GET", path)
-    return status, (json.loads(data) if data else None), headers
 
 
 class AthenaMotoTest(unittest.TestCase):
