@@ -1,7 +1,9 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | health [URL] | ddl | athena init | query SQL | version | --help */
+ *   lakegate serve | check | openapi | health [URL] | ddl | athena init | query SQL |
+ *   version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
+#include "config/layout.h"
 #include "http/keys.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -37,6 +39,7 @@ static void usage(FILE *f) {
           "  serve            serve the routes (the default command)\n"
           "  check            load every route script and report the first error; exit 1 on error\n"
           "                   (a running server reloads its routes on SIGHUP, or on change with --watch)\n"
+          "  openapi          print the OpenAPI 3.1 document of the routes\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
           "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
@@ -51,55 +54,6 @@ static void usage(FILE *f) {
 }
 
 /* ===================== runtime library ===================== */
-
-static int has_runtime(const char *dir) {
-  char probe[PATH_MAX];
-  struct stat st;
-  snprintf(probe, sizeof probe, "%s/lakegate/app.lua", dir);
-  return stat(probe, &st) == 0;
-}
-
-static int exe_dir(char *out, size_t outlen) {
-  ssize_t n = readlink("/proc/self/exe", out, outlen - 1);
-  if (n <= 0) return LG_ERR;
-  out[n] = '\0';
-  char *slash = strrchr(out, '/');
-  if (slash) *slash = '\0';
-  return LG_OK;
-}
-
-/* The libssl.so/libcrypto.so shims: <bindir>/tls-compat in the build tree, else the
- * installed <libdir>/lakegate. */
-static int find_tls_compat_dir(char *out, size_t outlen) {
-  char exe[PATH_MAX], probe[PATH_MAX];
-  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
-  const char *candidates[] = {"tls-compat", LG_TLS_RELDIR};
-  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
-    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
-    int m = snprintf(probe, sizeof probe, "%s/libssl.so", out);
-    if (n > 0 && (size_t)n < outlen && m > 0 && (size_t)m < sizeof probe && access(probe, R_OK) == 0)
-      return LG_OK;
-  }
-  return LG_ERR;
-}
-
-/* Finds lua/: LAKEGATE_LUA_PATH, else next to the executable (build tree), else the
- * installed share folder relative to the executable -- never the working folder. */
-static int find_lua_dir(char *out, size_t outlen) {
-  const char *env = getenv("LAKEGATE_LUA_PATH");
-  if (env && *env) {
-    snprintf(out, outlen, "%s", env);
-    return has_runtime(out) ? LG_OK : LG_ERR;
-  }
-  char exe[PATH_MAX];
-  if (exe_dir(exe, sizeof exe) != LG_OK) return LG_ERR;
-  const char *candidates[] = {"lua", LG_LUA_RELDIR};
-  for (size_t i = 0; i < LG_ARRAY_LEN(candidates); i++) {
-    int n = snprintf(out, outlen, "%s/%s", exe, candidates[i]);
-    if (n > 0 && (size_t)n < outlen && has_runtime(out)) return LG_OK;
-  }
-  return LG_ERR;
-}
 
 /* ===================== commands ===================== */
 
@@ -131,7 +85,7 @@ static lg_vm_options vm_options(const lg_config *cfg, const char *lua_dir, lg_la
     .lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
     .max_json_depth = cfg->max_json_depth, .auth = cfg->auth, .rate_limit = cfg->rate_limit,
     .rate_limit_burst = cfg->rate_limit_burst, .cors_origins = cfg->cors_origins,
-    .root_path = cfg->root_path,
+    .root_path = cfg->root_path, .no_docs = !cfg->docs,
   };
 }
 
@@ -146,6 +100,35 @@ static int cmd_check(const lg_config *cfg, const char *lua_dir) {
   int rc = gens && lg_generations_reload(gens, err, sizeof err) == LG_OK ? 0 : 1;
   if (rc == 0) printf("lakegate check: %s: ok\n", cfg->routes);
   else fprintf(stderr, "lakegate check: %s\n", gens ? err : "out of memory");
+  lg_generations_free(gens);
+  return rc;
+}
+
+/* Prints the OpenAPI document of the routes (what GET /openapi.json answers). */
+static int cmd_openapi(const lg_config *cfg, const char *lua_dir) {
+  char err[2048];
+  if (prepare(cfg, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate openapi: %s\n", err);
+    return 1;
+  }
+  lg_vm_options vo = vm_options(cfg, lua_dir, NULL);
+  lg_generations *gens = lg_generations_new(&vo);
+  lg_generation *gen = NULL;
+  lg_vm *vm = NULL;
+  lg_buf doc = LG_BUF_INIT;
+  int rc = 1;
+  if (gens == NULL || lg_generations_reload(gens, err, sizeof err) != LG_OK ||
+      (gen = lg_generations_acquire(gens)) == NULL ||
+      (vm = lg_generation_new_vm(gen, err, sizeof err)) == NULL ||
+      lg_vm_openapi(vm, &doc, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate openapi: %s\n", gens ? err : "out of memory");
+  } else {
+    printf("%s\n", doc.data);
+    rc = 0;
+  }
+  lg_buf_free(&doc);
+  lg_vm_close(vm);
+  lg_generation_release(gen);
   lg_generations_free(gens);
   return rc;
 }
@@ -187,14 +170,18 @@ static void reload_on_change(void *gens) {
 
 /* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
 static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_metrics *metrics) {
-  char err[2048], tls_dir[PATH_MAX];
+  char err[2048], tls_dir[PATH_MAX], assets_dir[PATH_MAX];
+  int have_assets = cfg->docs && lg_layout_find(LG_LAYOUT_ASSETS, assets_dir, sizeof assets_dir) == LG_OK;
+  if (cfg->docs && !have_assets)
+    lg_warn("/docs assets not found beside the executable or in %s (run scripts/install-deps)",
+            lg_layout_installed(LG_LAYOUT_ASSETS));
   if (*cfg->tls_listen && (!*cfg->tls_cert || !*cfg->tls_key)) {
     lg_error("tls_listen needs tls_cert and tls_key");
     return 1;
   }
-  if (*cfg->tls_listen && find_tls_compat_dir(tls_dir, sizeof tls_dir) != LG_OK) {
+  if (*cfg->tls_listen && lg_layout_find(LG_LAYOUT_TLS_COMPAT, tls_dir, sizeof tls_dir) != LG_OK) {
     lg_error("cannot find the TLS compatibility libraries (tls-compat/libssl.so) next to the "
-             "executable or in %s", LG_TLS_RELDIR);
+             "executable or in %s", lg_layout_installed(LG_LAYOUT_TLS_COMPAT));
     return 1;
   }
   lg_server_options so = {
@@ -205,6 +192,7 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
     .request_timeout_ms = cfg->request_timeout_ms, .generations = gens, .metrics = metrics,
     .access_log = (int)cfg->access_log, .ready = lake_ready, .ready_ud = lake,
     .root_path = cfg->root_path, .trust_proxy = (int)cfg->trust_proxy,
+    .assets_dir = have_assets ? assets_dir : NULL,
   };
   lg_metrics_add_source(metrics, reload_metrics, gens);
   /* Block the signals in every thread; this thread takes them with sigwait. */
@@ -311,94 +299,6 @@ static void configure_athena(const lg_config *cfg) {
   lg_lua_athena_configure(&s);
 }
 
-/* ===================== Athena commands ===================== */
-
-/* The options of ddl, athena init and query that are not settings: --database,
- * --workgroup and --output are short for --athena-database, --athena-workgroup and
- * --athena-output; --format, --location, --serde and --since belong to the command alone. */
-enum { OPT_DATABASE, OPT_WORKGROUP, OPT_OUTPUT, OPT_FORMAT, OPT_LOCATION, OPT_SERDE, OPT_SINCE, NOPTS };
-static const char *const command_option_names[NOPTS] = {"database", "workgroup", "output",
-                                                        "format", "location", "serde", "since"};
-static const char *const command_option_settings[NOPTS] = {"athena_database", "athena_workgroup",
-                                                           "athena_output"};
-
-static int is_athena_command(const char *cmd) {
-  return strcmp(cmd, "ddl") == 0 || strcmp(cmd, "query") == 0 || strcmp(cmd, "athena") == 0;
-}
-
-/* Moves the command's own options out of argv[first..) into values[] (argv keeps the
- * settings). Returns LG_OK, or LG_ERR with a message (an option without its value). */
-static int take_command_options(int *argc, char **argv, int first, const char *values[NOPTS],
-                                char *err, size_t errlen) {
-  int out = first;
-  for (int i = first; i < *argc; i++) {
-    int taken = 0;
-    for (int k = 0; k < NOPTS && !taken; k++) {
-      size_t n = strlen(command_option_names[k]);
-      const char *a = argv[i];
-      if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, command_option_names[k], n) != 0) continue;
-      if (a[2 + n] == '=') {
-        values[k] = a + 3 + n;
-        taken = 1;
-      } else if (a[2 + n] == '\0') {
-        if (i + 1 >= *argc) {
-          snprintf(err, errlen, "option '%s' needs a value", a);
-          return LG_ERR;
-        }
-        values[k] = argv[++i];
-        taken = 1;
-      }
-    }
-    if (!taken) argv[out++] = argv[i];
-  }
-  *argc = out;
-  return LG_OK;
-}
-
-/* --database and friends win over every other source, as flags do. */
-static int apply_command_options(lg_config *cfg, const char *values[NOPTS], char *err, size_t errlen) {
-  for (int k = 0; k < NOPTS; k++) {
-    if (values[k] == NULL || command_option_settings[k] == NULL) continue;
-    char origin[32];
-    snprintf(origin, sizeof origin, "--%s", command_option_names[k]);
-    if (lg_config_set(cfg, command_option_settings[k], values[k], origin, err, errlen) != LG_OK)
-      return LG_ERR;
-  }
-  return LG_OK;
-}
-
-/* ddl, athena init and query: argument checks, then lakegate.cli does the work. */
-static int cmd_athena(const lg_config *cfg, const char *lua_dir, const char *cmd,
-                      const char **positional, int npos, const char *values[NOPTS]) {
-  const char *name = cmd;
-  int want = 0;
-  if (strcmp(cmd, "athena") == 0) {
-    if (npos < 1 || strcmp(positional[0], "init") != 0) {
-      fprintf(stderr, "lakegate athena: expected 'athena init'\n");
-      return 2;
-    }
-    name = "athena_init";
-    positional++, npos--;
-  } else if (strcmp(cmd, "query") == 0) {
-    want = 1;
-  }
-  if (npos != want) {
-    fprintf(stderr, want ? "lakegate query: give the SQL as one argument (or - for stdin)\n"
-                         : "lakegate %s: unexpected argument '%s'\n", cmd, npos ? positional[0] : "");
-    return 2;
-  }
-  lg_vm_options vo = vm_options(cfg, lua_dir, NULL);
-  if (strcmp(name, "query") == 0) vo.routes_dir = NULL;   /* a query needs no models */
-  const char *options[NOPTS][2];
-  for (int k = 0; k < NOPTS; k++) {
-    options[k][0] = command_option_names[k];
-    options[k][1] = values[k];
-  }
-  lg_lua_command c = {name, positional, (size_t)npos, (const char *const (*)[2])options, NOPTS,
-                      cfg->lake};
-  return lg_lua_run_command(&vo, &c);
-}
-
 /* ===================== main ===================== */
 
 int main(int argc, char **argv) {
@@ -418,17 +318,17 @@ int main(int argc, char **argv) {
 
   lg_config cfg;
   const char *positional[MAX_POSITIONAL];
-  const char *command_values[NOPTS] = {NULL};
+  lg_lua_command_options command_opts = {{NULL}};
   int npos = 0;
   char err[1024];
-  if (is_athena_command(cmd) &&
-      take_command_options(&argc, argv, first, command_values, err, sizeof err) != LG_OK) {
+  if (lg_lua_is_command(cmd) &&
+      lg_lua_command_take_options(&argc, argv, first, &command_opts, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate %s: %s\n", cmd, err);
     return 2;
   }
   if (lg_config_load(&cfg, argc - first, argv + first, positional, MAX_POSITIONAL, &npos, err,
                      sizeof err) != LG_OK ||
-      apply_command_options(&cfg, command_values, err, sizeof err) != LG_OK) {
+      lg_lua_command_apply_options(&cfg, &command_opts, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate: %s\n", err);
     lg_config_free(&cfg);
     return 2;
@@ -446,19 +346,22 @@ int main(int argc, char **argv) {
   int rc = 2;
   char lua_dir[PATH_MAX];
   int is_health = strcmp(cmd, "health") == 0;
-  if (!is_health && find_lua_dir(lua_dir, sizeof lua_dir) != LG_OK) {
+  if (!is_health && lg_layout_find(LG_LAYOUT_LUA, lua_dir, sizeof lua_dir) != LG_OK) {
     fprintf(stderr, "lakegate: cannot find the runtime library (lua/lakegate/app.lua) next to the "
-                    "executable, in ../%s, or in LAKEGATE_LUA_PATH\n", LG_LUA_RELDIR);
+                    "executable, in %s, or in LAKEGATE_LUA_PATH\n", lg_layout_installed(LG_LAYOUT_LUA));
   } else if (is_health) {
     rc = npos <= 1 ? cmd_health(&cfg, npos ? positional[0] : NULL) : 2;
-  } else if (is_athena_command(cmd)) {
-    rc = cmd_athena(&cfg, lua_dir, cmd, positional, npos, command_values);
+  } else if (lg_lua_is_command(cmd)) {
+    lg_vm_options vo = vm_options(&cfg, lua_dir, NULL);
+    rc = lg_lua_command_main(&vo, cmd, positional, npos, &command_opts, cfg.lake);
   } else if (npos > 0) {
     fprintf(stderr, "lakegate %s: unexpected argument '%s'\n", cmd, positional[0]);
   } else if (strcmp(cmd, "serve") == 0) {
     rc = cmd_serve(&cfg, lua_dir);
   } else if (strcmp(cmd, "check") == 0) {
     rc = cmd_check(&cfg, lua_dir);
+  } else if (strcmp(cmd, "openapi") == 0) {
+    rc = cmd_openapi(&cfg, lua_dir);
   } else {
     fprintf(stderr, "lakegate: unknown command '%s'\n\n", cmd);
     usage(stderr);

@@ -352,6 +352,7 @@ function app.new(options)
     routes = {}, patterns = {}, pattern_list = {}, error_handlers = {}, on_start = {},
     max_json_depth = options.max_json_depth or core.max_json_depth,
     policy = security.new(options), root_path = options.root_path or "",
+    title = options.title or "lakegate",
   }, App)
   a.json_opts = {max_json_depth = a.max_json_depth}
   a.handle = function(req) return a:dispatch(req) end
@@ -450,8 +451,55 @@ function app.load(dir, options)
     end
   end
   router.set_loading_app(nil)
+  if options.docs ~= false then a:add_docs_routes() end
   a:finish()
   return a
+end
+
+-- ===================== documentation =====================
+
+local DOCS_HTML = [[<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>%s - Swagger UI</title>
+<link rel="stylesheet" href="%s/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="%s/docs/assets/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="%s/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "%s/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout"});
+</script></body></html>
+]]
+
+local REDOC_HTML = [[<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>%s - ReDoc</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="%s/openapi.json"></redoc>
+<script src="%s/docs/assets/redoc.standalone.js"></script></body></html>
+]]
+
+--- The OpenAPI document as JSON text (built once per app).
+function App:openapi_json()
+  if self.openapi_text == nil then
+    local doc = require("lakegate.openapi").document(self, {title = self.title, root_path = self.root_path})
+    self.openapi_text = assert(json_encode(doc))
+  end
+  return self.openapi_text
+end
+
+-- /openapi.json, /docs and /redoc, unless the routes declare those paths themselves.
+function App:add_docs_routes()
+  local html = {["Content-Type"] = "text/html; charset=utf-8"}
+  local root, title = self.root_path, self.title
+  local builtin = {
+    ["/openapi.json"] = function() return 200, self:openapi_json(), {["Content-Type"] = JSON} end,
+    ["/docs"] = function() return 200, DOCS_HTML:format(title, root, root, root, root), html end,
+    ["/redoc"] = function() return 200, REDOC_HTML:format(title, root, root), html end,
+  }
+  for _, path in ipairs({"/openapi.json", "/docs", "/redoc"}) do
+    if not (self.patterns[path] and self.patterns[path].methods.GET) then
+      self:add_route("GET", path, {include_in_schema = false, auth = false}, builtin[path], "lakegate")
+    end
+  end
 end
 
 --- Runs the on_start hooks (once per generation, by the host).

@@ -48,6 +48,7 @@ static const setting settings[] = {
   STR(cors_origins, "", "origins allowed by CORS: * or a comma-separated list (empty: no CORS)"),
   STR(root_path, "", "path prefix a gateway adds, e.g. /prod (stripped for routing, used in links)"),
   INT(shared_dict_entries, "100000", 16, 100000000, "entries lakegate.shared keeps (the oldest make room)"),
+  BOOL(docs, "true", "serve /openapi.json, /docs (Swagger UI) and /redoc"),
   BOOL(trust_proxy, "false", "take the client address and scheme from X-Forwarded-For/-Proto"),
   ONEOF(log_level, "info", "error|warn|info|debug", "least severe level logged"),
   ONEOF(log_format, "json", "json|text", "one JSON object per line, or text for people"),

@@ -38,6 +38,7 @@ typedef struct lg_config {
   char *athena_output;     /* s3://bucket/prefix/ or "" (the workgroup's) */
   long athena_timeout_ms;  /* deadline of a blocking query */
   long athena_max_queries; /* blocking queries at once; 0: threads / 4 */
+  long docs;               /* 1: /openapi.json, /docs, /redoc */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

@@ -173,6 +173,7 @@ int lg_decimal_is_multiple(const lg_decimal *x, const lg_decimal *m) {
   unsigned __int128 mod = 0;
   for (size_t i = 0; i < m->ndigits; i++) mod = mod * 10 + (unsigned)(m->digits[i] - '0');
   for (int64_t i = 0; i < mz; i++) mod *= 10;
+  if (mod == 0) return LG_ERR;   /* m is not zero (checked above); this keeps the analyzer sure */
   /* x's coefficient followed by (x->exponent - e) zeros, reduced mod m digit by digit */
   unsigned __int128 r = 0;
   for (size_t i = 0; i < x->ndigits; i++) r = (r * 10 + (unsigned)(x->digits[i] - '0')) % mod;

@@ -168,7 +168,6 @@ int lg_ipv6_parse(const char *str, size_t n, uint8_t out[16]) {
       if (ngroups > 6 || lg_ipv4_parse((const char *)p, (size_t)(end - p), v4) != LG_OK) return LG_ERR;
       groups[ngroups++] = (uint16_t)(v4[0] << 8 | v4[1]);
       groups[ngroups++] = (uint16_t)(v4[2] << 8 | v4[3]);
-      p = end;
       break;
     }
     if (q == p || q - p > 4 || ngroups == 8) return LG_ERR;

@@ -254,7 +254,7 @@ long lg_url_normalize(const char *str, size_t len, char *out, size_t *host_len, 
       auth += at + 1;
       an -= at + 1;
     }
-    size_t hn = an;
+    size_t hn;
     if (!(an > 0 && auth[0] == '[')) {
       for (hn = 0; hn < an && auth[hn] != ':'; hn++) {}
     } else {

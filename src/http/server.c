@@ -279,9 +279,47 @@ static int metrics(lg_server *srv, worker *w, int keep_alive, int send_body) {
   return 200;
 }
 
+/* /docs/assets/<name>: the Swagger UI and ReDoc files, read from the assets folder and sent
+ * in one write like every other answer. Names are plain file names, nothing else. */
+static int asset(lg_server *srv, worker *w, const char *name, int keep_alive, int send_body) {
+  static const struct { const char *ext, *type; } types[] = {
+    {".js", "application/javascript"}, {".css", "text/css"}, {".png", "image/png"}};
+  const char *type = NULL;
+  size_t n = strlen(name);
+  for (size_t i = 0; i < LG_ARRAY_LEN(types); i++) {
+    size_t e = strlen(types[i].ext);
+    if (n > e && strcmp(name + n - e, types[i].ext) == 0) type = types[i].type;
+  }
+  int plain = n > 0 && name[0] != '.' && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+  char path[4096];
+  FILE *f = NULL;
+  if (srv->opt.assets_dir && plain && type &&
+      snprintf(path, sizeof path, "%s/%s", srv->opt.assets_dir, name) < (int)sizeof path)
+    f = fopen(path, "rb");
+  if (f == NULL) {
+    lg_response_error(&w->out, 404, srv->opt.assets_dir ? "Not Found"
+                      : "The /docs assets are not installed (run scripts/install-deps)", NULL, keep_alive, send_body);
+    return 404;
+  }
+  lg_buf body = LG_BUF_INIT;
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lg_buf_append(&body, chunk, got);
+  fclose(f);
+  lg_response_begin(&w->out, 200);
+  lg_response_header(&w->out, "Content-Type", 12, type, strlen(type));
+  lg_response_header(&w->out, "Cache-Control", 13, "public, max-age=86400", 21);
+  lg_response_end(&w->out, body.data ? body.data : "", body.len, keep_alive, send_body);
+  lg_buf_free(&body);
+  return 200;
+}
+
 /* Answers the built-in endpoints; returns 0 when uri is not one of them. They are served in
  * C, so they answer even while the routes are broken or the VM is busy loading. */
 static int builtin(lg_server *srv, worker *w, const char *uri, int keep_alive, int send_body) {
+  static const char assets[] = "/docs/assets/";
+  if (strncmp(uri, assets, sizeof assets - 1) == 0)
+    return asset(srv, w, uri + sizeof assets - 1, keep_alive, send_body);
   if (strcmp(uri, "/healthz") == 0) return answer_json(w, 200, "{\"status\":\"ok\"}", keep_alive, send_body);
   if (strcmp(uri, "/readyz") == 0) return readyz(srv, w, keep_alive, send_body);
   if (strcmp(uri, "/metrics") == 0) return metrics(srv, w, keep_alive, send_body);

@@ -22,6 +22,7 @@ typedef struct lg_server_options {
   lg_metrics *metrics;          /* where workers count requests (must outlive the server) */
   int access_log;               /* 1: one log line per request */
   const char *root_path;        /* prefix a gateway adds ("/prod"), stripped before routing */
+  const char *assets_dir;       /* files served under /docs/assets/, or NULL */
   int trust_proxy;              /* 1: client address and scheme from X-Forwarded-For/-Proto */
   /* /readyz: returns 1 if the service can take writes, else 0 with the reason in why. */
   int (*ready)(void *ud, char *why, size_t whylen);

@@ -357,7 +357,7 @@ static int core_float_text(lua_State *L) {
   int python = strcmp(luaL_optstring(L, 2, "python"), "python") == 0;
   if (isnan(d)) { lua_pushstring(L, python ? "nan" : "NaN"); return 1; }
   if (isinf(d)) { lua_pushstring(L, d < 0 ? "-inf" : "inf"); return 1; }
-  char e[40], digits[24];
+  char e[40], digits[24] = {0};
   shortest_e(d, e);
   /* e is [-]D[.DDD]e[+-]XX: collect the digits and the decimal exponent */
   const char *p = e;

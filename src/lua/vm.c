@@ -85,6 +85,8 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   }
   lua_pushinteger(L, opt->rate_limit_burst);
   lua_setfield(L, -2, "rate_limit_burst");
+  lua_pushboolean(L, !opt->no_docs);
+  lua_setfield(L, -2, "docs");
   if (opt->routes) {
     push_files(L, opt->routes);
     lua_setfield(L, -2, "files");
@@ -159,6 +161,24 @@ int lg_vm_run_on_start(lg_vm *vm, char *err, size_t errlen) {
   if (failed) snprintf(err, errlen, "%s", lua_tostring(L, -1));
   lua_settop(L, 0);
   return failed ? LG_ERR : LG_OK;
+}
+
+int lg_vm_openapi(lg_vm *vm, lg_buf *out, char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vm->app_ref);
+  lua_getfield(L, -1, "openapi_json");
+  lua_insert(L, -2);                          /* openapi_json app */
+  int rc = LG_ERR;
+  if (lg_lua_pcall(L, 1, 1) != LUA_OK) {
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+  } else {
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    rc = text ? lg_buf_append(out, text, len) : LG_ERR;
+    if (rc != LG_OK) snprintf(err, errlen, "no OpenAPI document");
+  }
+  lua_settop(L, 0);
+  return rc;
 }
 
 void lg_vm_close(lg_vm *vm) {

@@ -7,6 +7,7 @@
 #include <lua.h>
 
 #include "lake/lake.h"
+#include "util/buf.h"
 #include "lua/snapshot.h"
 
 typedef struct lg_vm_options {
@@ -22,6 +23,7 @@ typedef struct lg_vm_options {
   long rate_limit_burst;
   const char *cors_origins; /* "*" or "a,b" */
   const char *root_path;    /* "/prod" */
+  int no_docs;              /* 1: no /openapi.json, /docs, /redoc */
 } lg_vm_options;
 
 typedef struct lg_vm lg_vm;
@@ -46,6 +48,9 @@ int lg_vm_run_on_start(lg_vm *vm, char *err, size_t errlen);
 /* lua_pcall with a traceback handler slotted under the function. On error the message
  * (with traceback) is left on the stack, as lua_pcall does. */
 int lg_lua_pcall(lua_State *L, int nargs, int nresults);
+
+/* Appends the app's OpenAPI document (JSON) to out. Returns LG_OK or LG_ERR with err. */
+int lg_vm_openapi(lg_vm *vm, lg_buf *out, char *err, size_t errlen);
 
 /* Closes the state. Accepts NULL. */
 void lg_vm_close(lg_vm *vm);

@@ -163,6 +163,13 @@ class AthenaStubTest(StubTestCase):
                              capture_output=True, timeout=60)
         self.assertEqual('name,n\r\nhoney,7\r\n"a, ""b""",\r\nü,12345\r\n'.encode(), csv.stdout,
                          "RFC 4180: CRLF, quotes doubled, NULL empty")
+        piped = subprocess.run([server.lakegate_bin(), "query", "--format", "json", "-"], input="SELECT * FROM t\n",
+                               cwd=self.workdir, env=server.clean_env(**self.stub.env()), capture_output=True,
+                               text=True, timeout=60)
+        self.assertEqual(0, piped.returncode, piped.stderr)
+        self.assertEqual([{"name": "honey", "n": 7}, {"name": 'a, "b"', "n": None}, {"name": "ü", "n": 12345}],
+                         json.loads(piped.stdout), "- reads the SQL from stdin")
+        self.assertEqual("SELECT * FROM t\n", self.stub.calls("StartQueryExecution")[-1]["input"]["QueryString"])
         bad = self.query("--format", "xml", "SELECT 1")
         self.assertEqual(2, bad.returncode)
         self.assertIn("--format must be table, csv or json, got 'xml'", bad.stderr)
