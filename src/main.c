@@ -46,7 +46,7 @@ static void usage(FILE *f) {
           "                   [--since YYYY-MM-DD] (first day partition projection covers; default 2020-01-01)\n"
           "  athena init      create the database and tables in Athena (ADD COLUMNS for new fields)\n"
           "                   [the options of ddl] [--workgroup WG] [--output s3://...]\n"
-          "  query SQL        run SQL in Athena and print the rows (SQL - reads it from stdin)\n"
+          "  query SQL        run SQL in Athena and print the rows (SQL \"-\" reads it from stdin)\n"
           "                   [--database DB] [--workgroup WG] [--output s3://...] [--format table|csv|json]\n"
           "  version          print the version\n"
           "\n");

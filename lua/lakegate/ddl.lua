@@ -274,26 +274,33 @@ local function check_options(opts)
   return o
 end
 
+-- The lake's directory for a null or empty partition value (Hive's).
+local DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
 -- How Athena finds a partition key's values: an enum of the values the model allows (when
--- they are path-safe), else `injected` (queries must give the value).
+-- they are path-safe; a field that may be null or absent has the lake's default
+-- partition too), else `injected` (queries must give the value).
 local function projection_of(field)
   local t = field.type.kind == "ref" and field.type.resolve() or field.type
-  local values
+  local values, seen = {}, {}
+  local function add(s)
+    if not seen[s] then values[#values + 1], seen[s] = s, true end
+  end
   if t.kind == "enum" or t.kind == "literal" then
-    values = {}
     for _, v in ipairs(t.values) do
-      local s = tostring(v)
-      if type(v) == "table" or type(v) == "userdata" or s:find(ESCAPED_IN_PATHS) or s:find(",") then
-        values = nil
-        break
-      end
-      values[#values + 1] = s
+      local s = type(v) == "userdata" and DEFAULT_PARTITION or tostring(v)   -- model.null
+      if s == "" then s = DEFAULT_PARTITION end
+      if type(v) == "table" or s:find(ESCAPED_IN_PATHS) or s:find(",") then return {type = "injected"} end
+      add(s)
     end
   elseif t.kind == "boolean" then
-    values = {"false", "true"}
+    add("false")
+    add("true")
+  else
+    return {type = "injected"}
   end
-  if values and #values > 0 then return {type = "enum", values = concat(values, ",")} end
-  return {type = "injected"}
+  if field.type.nullable or field.type.optional then add(DEFAULT_PARTITION) end
+  return {type = "enum", values = concat(values, ",")}
 end
 
 --- The columns of a table: `{{name=, type=, comment=, key=}...}`, the partition columns,

@@ -210,6 +210,14 @@ describe("lakegate.ddl", function()
                                                   l.partitions[4].name})
     end)
 
+    it("projects the lake's default partition for values that may be null or empty", function()
+      local spec = spec_of({k = model.enum{"a", "", nullable = true}, b = model.boolean{optional = true}},
+                           {partition_by = {"k", "b"}})
+      local l = ddl.layout(spec, OPTS)
+      assert.equal("a,__HIVE_DEFAULT_PARTITION__", l.partitions[3].projection.values)
+      assert.equal("false,true,__HIVE_DEFAULT_PARTITION__", l.partitions[4].projection.values)
+    end)
+
     it("projects values that are not path-safe as injected", function()
       local spec = spec_of({k = model.enum{"a/b", "c"}}, {partition_by = {"k"}})
       assert.equal("injected", ddl.layout(spec, OPTS).partitions[3].projection.type)
