@@ -282,6 +282,11 @@ static void status_reads_athena_error_and_statistics(void) {
   ASSERT_STR_EQ(member(doc, "QueryExecutionId"), "q", "asks for the id");
   ASSERT_STR_EQ(header(0, "X-Amz-Target"), "AmazonAthena.GetQueryExecution", "target");
   json_decref(doc);
+  answer(200, "<html>a proxy's page</html>");
+  ASSERT_INT_EQ(lg_athena_get_status(a, "q", &st, &err), LG_ERR, "an answer that is not JSON");
+  ASSERT_MSG(strncmp(err.message, "athena: GetQueryExecution: the answer is not a JSON object (", 60) == 0,
+             err.message);
+  ASSERT_INT_EQ(err.status, 200, "with the status it came with");
   answer(200, "{\"QueryExecution\":{\"Status\":{\"State\":\"PONDERING\"}}}");
   ASSERT_INT_EQ(lg_athena_get_status(a, "q", &st, &err), LG_ERR, "an unknown state");
   ASSERT_STR_EQ(err.message, "athena: GetQueryExecution: the answer has no known Status.State", "message");
