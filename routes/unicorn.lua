@@ -2,6 +2,7 @@
 -- through Athena.
 local router = require("lakegate.router")
 local model = require("lakegate.model")
+local lake = require("lakegate.lake")
 local athena = require("lakegate.athena")
 local shared = require("lakegate.shared")
 local lakegate = require("lakegate")
@@ -14,6 +15,9 @@ local Unicorn = model.define("Unicorn", {
   color = model.enum{"white", "pink", "gold", default = "white"},
   tags = model.array{model.string{}, max_items = 10, default = {}},
 }, {extra = "forbid", description = "A unicorn sighting"})
+
+-- Rejected unicorns (and why) are kept in <lake>/_rejected/unicorns/ for analysts.
+lake.table{name = "unicorns", model = Unicorn, dead_letters = true}
 
 local UnicornQuery = model.define("UnicornQuery", {
   color = model.enum{"white", "pink", "gold", optional = true, description = "Only this color"},
@@ -55,6 +59,15 @@ router.post("/unicorn", {
   summary = "Report a unicorn", tags = {"unicorns"},
 }, function(req, unicorn)
   return unicorn
+end)
+
+-- Many unicorns at once: NDJSON (application/x-ndjson) or a JSON array, gzip allowed.
+-- Valid ones are stored, and the answer has a result per unicorn.
+router.post("/unicorns/batch", {
+  body = Unicorn, batch = {max_records = 500, max_bytes = 4 * 1024 * 1024}, store = "unicorns",
+  summary = "Report many unicorns", tags = {"unicorns"},
+}, function(req, unicorns)
+  -- every unicorn here is valid; they are stored when the handler returns
 end)
 
 router.get("/unicorns", {

@@ -30,7 +30,7 @@ describe("route: unicorn", function()
       assert.equal(lakegate.null, stored[1].horn_length_cm)
       assert.same({}, stored[1].tags)
       local files = client:lake_files("unicorns")
-      assert.matches("^unicorns/dt=%d%d%d%d%-%d%d%-%d%d/hr=%d%d/[^/]+%.json$", files[1])
+      assert.matches("^unicorns/dt=%d%d%d%d%-%d%d%-%d%d/hr=%d%d/[^/]+%.json%.gz$", files[1])
     end)
 
     it("keeps every digit of a float", function()
@@ -83,6 +83,37 @@ describe("route: unicorn", function()
         assert.equal(400, (client:post("/unicorn", '{"name":')))
         assert.equal(405, (client:get("/unicorn")))
       end)
+    end)
+  end)
+
+  describe("POST /unicorns/batch", function()
+    it("stores every valid unicorn of an NDJSON batch and reports each", function()
+      local body = '{"name":"b-one","rainbow":true}\n{"name":"","rainbow":true}\n{"name":"b-two","rainbow":false}\n'
+      local status, answer = client:post("/unicorns/batch", body, {headers = {["content-type"] = "application/x-ndjson"}})
+      assert.equal(207, status)
+      assert.equal(2, answer.stored)
+      assert.equal(1, answer.failed)
+      assert.equal("string_too_short", answer.results[2].detail[1].type)
+      local names = {}
+      for _, u in ipairs(client:lake_records("unicorns")) do names[u.name] = (names[u.name] or 0) + 1 end
+      assert.equal(1, names["b-one"])
+      assert.equal(1, names["b-two"])
+    end)
+
+    it("takes a JSON array and answers 200 when all are valid", function()
+      local status, answer = client:post("/unicorns/batch", {{name = "arr", rainbow = true}})
+      assert.equal(200, status)
+      assert.same({stored = 1, failed = 0, results = {{index = 0, status = 201}}}, answer)
+    end)
+
+    it("keeps the rejected unicorns as dead letters", function()
+      client:post("/unicorn", {name = "", rainbow = true}, {headers = {["x-request-id"] = "dead-1"}})
+      local kept
+      for _, r in ipairs(client:lake_records("_rejected/unicorns")) do
+        if r._request_id == "dead-1" then kept = r end
+      end
+      assert.equal("POST /unicorn", kept.route)
+      assert.same({name = "", rainbow = true}, kept.input)
     end)
   end)
 end)

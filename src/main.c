@@ -1,6 +1,6 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | openapi | health [URL] | ddl | athena init | query SQL |
- *   version | --help */
+ *   lakegate serve | check | openapi | flush | health [URL] | ddl | athena init |
+ *   query SQL | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
 #include "config/layout.h"
@@ -40,6 +40,8 @@ static void usage(FILE *f) {
           "  check            load every route script and report the first error; exit 1 on error\n"
           "                   (a running server reloads its routes on SIGHUP, or on change with --watch)\n"
           "  openapi          print the OpenAPI 3.1 document of the routes\n"
+          "  flush            seal and upload everything spooled so far (through the running\n"
+          "                   server of --spool, or directly when none runs); exit 1 on error\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
           "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
           "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
@@ -85,7 +87,7 @@ static lg_vm_options vm_options(const lg_config *cfg, const char *lua_dir, lg_la
     .lua_dir = lua_dir, .routes_dir = cfg->routes, .lake = lake,
     .max_json_depth = cfg->max_json_depth, .auth = cfg->auth, .rate_limit = cfg->rate_limit,
     .rate_limit_burst = cfg->rate_limit_burst, .cors_origins = cfg->cors_origins,
-    .root_path = cfg->root_path, .no_docs = !cfg->docs,
+    .root_path = cfg->root_path, .no_docs = !cfg->docs, .max_body_size = cfg->max_body_size,
   };
 }
 
@@ -159,9 +161,7 @@ static void reload_metrics(lg_buf *out, void *gens) {
 
 /* /readyz: the lake must take writes. */
 static int lake_ready(void *lake, char *why, size_t whylen) {
-  if (access(lg_lake_root(lake), W_OK) == 0) return 1;
-  snprintf(why, whylen, "lake %s is not writable: %s", lg_lake_root(lake), strerror(errno));
-  return 0;
+  return lg_lake_ready(lake, why, whylen);
 }
 
 static void reload_on_change(void *gens) {
@@ -229,14 +229,48 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
   return 0;
 }
 
+static lg_lake *open_lake(const lg_config *cfg, int admin_socket, char *err, size_t errlen) {
+  lg_lake_options lo = {
+    .root = cfg->lake, .spool = cfg->spool, .seal_bytes = cfg->seal_bytes,
+    .seal_ms = cfg->seal_seconds * 1000, .spool_max_bytes = cfg->spool_max_bytes,
+    .group_commit_us = cfg->group_commit_us, .gzip_level = (int)cfg->gzip_level,
+    .idempotency_window_s = cfg->idempotency_window_s, .admin_socket = admin_socket,
+  };
+  return lg_lake_open(&lo, err, errlen);
+}
+
+/* Asks the server of --spool to flush; with no server, opens the spool itself (recovery
+ * seals and uploads what is there) and flushes it. */
+static int cmd_flush(const lg_config *cfg) {
+  char err[2048];
+  int64_t timeout_ms = cfg->flush_timeout_s * 1000;
+  int rc = lg_lake_request_flush(cfg->spool, timeout_ms, err, sizeof err);
+  struct stat st;
+  if (rc == LG_LAKE_NO_SERVER && stat(cfg->spool, &st) != 0) {
+    fprintf(stderr, "lakegate flush: no spool at %s (see --spool)\n", cfg->spool);
+    return 1;
+  }
+  if (rc == LG_LAKE_NO_SERVER) {
+    lg_lake *lake = open_lake(cfg, 0, err, sizeof err);
+    rc = lake ? lg_lake_flush(lake, timeout_ms, err, sizeof err) : LG_ERR;
+    if (rc == LG_OK) snprintf(err, sizeof err, "flushed spool %s to %s", cfg->spool, lg_lake_root(lake));
+    lg_lake_close(lake);
+  }
+  if (rc != LG_OK) {
+    fprintf(stderr, "lakegate flush: %s\n", err);
+    return 1;
+  }
+  printf("lakegate flush: %s\n", err);
+  return 0;
+}
+
 static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   char err[2048];
   if (prepare(cfg, err, sizeof err) != LG_OK) {
     lg_error("%s", err);
     return 1;
   }
-  lg_lake_options lo = {cfg->lake, cfg->spool};
-  lg_lake *lake = lg_lake_open(&lo, err, sizeof err);
+  lg_lake *lake = open_lake(cfg, 1, err, sizeof err);
   if (lake == NULL) {
     lg_error("%s", err);
     return 1;
@@ -345,8 +379,11 @@ int main(int argc, char **argv) {
 
   int rc = 2;
   char lua_dir[PATH_MAX];
-  int is_health = strcmp(cmd, "health") == 0;
-  if (!is_health && lg_layout_find(LG_LAYOUT_LUA, lua_dir, sizeof lua_dir) != LG_OK) {
+  int is_health = strcmp(cmd, "health") == 0, is_flush = strcmp(cmd, "flush") == 0;
+  if (is_flush) {
+    rc = npos == 0 ? cmd_flush(&cfg) : 2;
+    if (npos) fprintf(stderr, "lakegate flush: unexpected argument '%s'\n", positional[0]);
+  } else if (!is_health && lg_layout_find(LG_LAYOUT_LUA, lua_dir, sizeof lua_dir) != LG_OK) {
     fprintf(stderr, "lakegate: cannot find the runtime library (lua/lakegate/app.lua) next to the "
                     "executable, in %s, or in LAKEGATE_LUA_PATH\n", lg_layout_installed(LG_LAYOUT_LUA));
   } else if (is_health) {

@@ -10,6 +10,9 @@ local router = require("lakegate.router")
 local context = require("lakegate.context")
 local lake = require("lakegate.lake")
 local security = require("lakegate.security")
+local batch = require("lakegate.batch")
+local idempotency = require("lakegate.idempotency")
+local gzip = require("lakegate.gzip")
 
 local type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error =
       type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error
@@ -70,6 +73,12 @@ function App:add_route(method, path, opts, handler, where)
     method = method, path = path, opts = opts, handler = handler, where = where,
     params = params, status = opts.status or 200, security = policy,
   }
+  if opts.batch then
+    local limits, err = batch.options(opts.batch)
+    if not limits then return nil, ("route %s %s: %s"):format(method, path, err) end
+    if not opts.body then return nil, ("route %s %s: a batch route needs a body model (one record)"):format(method, path) end
+    route.batch = limits
+  end
   pattern.methods[method] = route
   self.routes[#self.routes + 1] = route
   return true
@@ -206,7 +215,7 @@ end
 
 -- Validates path, query, headers and body as the route declares them. Returns the body
 -- value, or nil, status, detail when the request must be refused.
-function App:validate_request(route, req, params)
+function App:validate_request(route, req, params, skip_body)
   local opts, errors = route.opts, {}
   req.params = params
   if opts.path then
@@ -229,13 +238,14 @@ function App:validate_request(route, req, params)
       append_all(errors, errs)
     end
   end
-  local body
-  if opts.body then
+  local body, input
+  if opts.body and not skip_body then
     local ct = req:header("content-type")
     if not is_json_content_type(ct) then
       return nil, 415, ("Unsupported Media Type: expected %s, got %s"):format(JSON, ct)
     end
-    local text = req.body
+    local text, status, detail = self:request_body(req, self.max_body_size)
+    if text == nil then return nil, status, detail end
     if text == "" then
       errors[#errors + 1] = setmetatable({type = "missing", loc = core.array({"body"}), msg = "Field required",
                                           input = core.null}, {__order = {"type", "loc", "msg", "input"}})
@@ -245,19 +255,47 @@ function App:validate_request(route, req, params)
         return nil, 400, core.array({setmetatable({
           type = "json_invalid", loc = core.array({"body", offset}), msg = "JSON decode error",
           input = setmetatable({}, {__order = {}}), ctx = {error = msg},
-        }, {__order = {"type", "loc", "msg", "input", "ctx"}})})
+        }, {__order = {"type", "loc", "msg", "input", "ctx"}})}), text
       end
-      if v then body = v else append_all(errors, errs) end
+      if v then
+        body = v
+      else
+        append_all(errors, errs)
+        -- The rejected record itself, for a table that keeps dead letters (rare: decode again).
+        local decl = opts.store and lake.declaration(opts.store)
+        if decl and decl.dead_letters then input = json_decode(text, self.max_json_depth) end
+      end
     end
   end
   if #errors > 0 then
     for _, e in ipairs(errors) do metrics.count_validation(route.path, e.type) end
-    return nil, 422, core.array(errors)
+    return nil, 422, core.array(errors), input
   end
   return body or false
 end
 
--- ===================== dispatch =====================
+--- The request body, decoded when it arrives with Content-Encoding: gzip, and at most
+-- `limit` bytes once decoded. Returns the text, or nil, status, detail.
+function App:request_body(req, limit)
+  local text = req.body
+  local encoding = req:header("content-encoding")
+  if encoding == nil or encoding == "" or lower(encoding) == "identity" then
+    if #text > limit then return nil, 413, "Request body too large" end
+    return text
+  end
+  encoding = lower(encoding:match("^%s*(.-)%s*$"))
+  if encoding ~= "gzip" and encoding ~= "x-gzip" then
+    return nil, 415, ("Unsupported Content-Encoding %s (lakegate reads gzip)"):format(encoding)
+  end
+  local decoded, err, why = gzip.decompress(text, limit)
+  if decoded == nil then
+    if why == "too_large" then return nil, 413, ("Request body too large once decompressed (over %d bytes)"):format(limit) end
+    return nil, 400, "Request body is not valid gzip: " .. err
+  end
+  return decoded
+end
+
+-- ===================== storing =====================
 
 local function handler_error(e)
   if is_http_error(e) then return e end
@@ -265,25 +303,107 @@ local function handler_error(e)
   return (traceback(tostring(e), 2):gsub("\n%s*%[C%]: in function 'xpcall'.*$", ""))
 end
 
+-- The answer for a failed lake write: the spool is full or failed (503), or the record
+-- cannot be stored as it is (422: a partition value too long for an object key).
+function App:storage_error(req, route, err, code, retry_after)
+  if code == "invalid" then
+    log("warn", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
+    return self:error_response(req, 422, (err:gsub("^lake: ", "")))
+  end
+  log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
+  if code == "full" then
+    return self:error_response(req, 503, "The spool is full, retry later",
+                               {["Retry-After"] = tostring(retry_after or 1)})
+  end
+  return self:error_response(req, 503, "Storage unavailable, retry later", {["Retry-After"] = "1"})
+end
+
+-- Stores `records` in the route's table together with the rendered answer (and its
+-- Idempotency-Key), then returns that answer.
+function App:store(req, route, records, status, text, headers)
+  local idem = req.idempotency
+  local answer = idem and idempotency.answer(idem.key, req.body, status, text, headers)
+  local ok, err, code, retry_after = lake.put_batch(route.opts.store, records, answer)
+  if not ok then return self:storage_error(req, route, err, code, retry_after) end
+  if idem then idem.committed = true end
+  return status, text, headers
+end
+
+local DEAD_LETTER_MT = {__order = {"route", "status", "errors", "input", "input_text"}}
+
+-- Keeps a rejected record in the table's dead letters (if it keeps them). `input` is the
+-- decoded value, or the raw text when it was not JSON.
+function App:dead_letter(req, route, status, detail, input, raw)
+  local store = route.opts.store
+  if not store or (status ~= 400 and status ~= 422) then return end
+  local text
+  if raw ~= nil then text = core.utf8_len(raw) and raw or raw:gsub("[\128-\255]", "?") end
+  local ok, err = lake.reject(store, setmetatable({
+    route = route.method .. " " .. route.path, status = status,
+    errors = type(detail) == "table" and detail or core.array({detail}),
+    input = raw == nil and input or nil, input_text = text,
+  }, DEAD_LETTER_MT))
+  if not ok then log("warn", ("request %s: dead letter for %s not kept: %s"):format(req.id, store, err)) end
+end
+
+-- ===================== batch routes =====================
+
+function App:call_batch_route(route, req, params)
+  local _, status, detail, input = self:validate_request(route, req, params, true)
+  if status then return self:error_response(req, status, detail) end
+  local format = batch.format(req:header("content-type"))
+  if format == nil then
+    return self:error_response(req, 415, ("Unsupported Media Type: expected %s or application/x-ndjson, got %s")
+      :format(JSON, req:header("content-type")))
+  end
+  local text, st, det = self:request_body(req, route.batch.max_bytes)
+  if text == nil then return self:error_response(req, st, det) end
+  local items, bst, bdetail = batch.parse(text, format, route.batch.max_records, self.max_json_depth)
+  if items == nil then
+    if bst ~= 413 then self:dead_letter(req, route, bst, bdetail, nil, text) end
+    return self:error_response(req, bst, bdetail)
+  end
+  local records, results = batch.validate(items, route.opts.body)
+  for i, item in ipairs(items) do
+    if not item.stored then self:dead_letter(req, route, results[i].status, results[i].detail, item.value, item.raw) end
+  end
+  if #records > 0 then
+    local ok, e = xpcall(route.handler, handler_error, req, records)
+    if not ok then return self:handler_failed(req, e) end
+  end
+  local ast, value = batch.answer(route.status, #records, results)
+  local rst, rtext, rheaders = render(ast, value)
+  if #records == 0 or not route.opts.store then return rst, rtext, rheaders end
+  return self:store(req, route, records, rst, rtext, rheaders)
+end
+
+-- ===================== dispatch =====================
+
 -- Normalizes `body` | `status, body` | `status, body, headers`.
 local function result(route, n, a, b, c)
   if n >= 2 and math.type(a) == "integer" then return a, b, c end
   return route.status, a, nil
 end
 
+-- The answer for a handler that raised e.
+function App:handler_failed(req, e)
+  if is_http_error(e) then return self:error_response(req, e.status, e.detail, e.headers) end
+  log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, e))
+  return self:error_response(req, 500, "Internal Server Error")
+end
+
 function App:call_route(route, req, params)
   local refused, why, refusal_headers = self.policy:check(route, req)
   if refused then return self:error_response(req, refused, why, refusal_headers) end
-  local body, status, detail = self:validate_request(route, req, params)
-  if body == nil then return self:error_response(req, status, detail) end
+  if route.batch then return self:call_batch_route(route, req, params) end
+  local body, status, detail, input = self:validate_request(route, req, params)
+  if body == nil then
+    self:dead_letter(req, route, status, detail, input, status == 400 and input or nil)
+    return self:error_response(req, status, detail)
+  end
   if body == false then body = nil end
   local packed = table.pack(xpcall(route.handler, handler_error, req, body))
-  if not packed[1] then
-    local e = packed[2]
-    if is_http_error(e) then return self:error_response(req, e.status, e.detail, e.headers) end
-    log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, e))
-    return self:error_response(req, 500, "Internal Server Error")
-  end
+  if not packed[1] then return self:handler_failed(req, packed[2]) end
   local st, value, headers = result(route, packed.n - 1, packed[2], packed[3], packed[4])
   if math.type(st) ~= "integer" or st < 100 or st > 599 then
     log("error", ("request %s: %s %s: handler returned an invalid status %s (%s)")
@@ -300,11 +420,8 @@ function App:call_route(route, req, params)
     value = v
   end
   if route.opts.store and st < 300 and body ~= nil then
-    local ok, err = lake.put(route.opts.store, body)
-    if not ok then
-      log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, err))
-      return self:error_response(req, 503, "Storage unavailable, retry later", {["Retry-After"] = "1"})
-    end
+    local rst, rtext, rheaders = render(st, value, headers)
+    return self:store(req, route, {body}, rst, rtext, rheaders)
   end
   return render(st, value, headers)
 end
@@ -330,9 +447,27 @@ function App:dispatch(req)
     local status, text, headers = self:error_response(req, 405, "Method Not Allowed", {Allow = pattern.allow})
     return status, text, headers, pattern.path
   end
+  if route.opts.store then
+    local key = req:header("idempotency-key")
+    if key ~= nil then
+      local scoped, err = idempotency.scope(req, key)
+      if scoped == nil then return self:error_response(req, 400, err) end
+      local state, st, text, headers = idempotency.begin(scoped, req.body)
+      if state == "replay" then return st, text, headers end
+      if state == "busy" then
+        return self:error_response(req, 409, "A request with this Idempotency-Key is still being processed")
+      end
+      if state == "mismatch" then
+        return self:error_response(req, 422, "This Idempotency-Key was used with a different request body")
+      end
+      req.idempotency = {key = scoped, committed = false}
+    end
+  end
   context.request = req
   local ok, status, text, headers = pcall(self.call_route, self, route, req, params)
   context.request = nil
+  local idem = req.idempotency
+  if idem and not idem.committed then idempotency.abort(idem.key) end
   if not ok then
     log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
     status, text, headers = self:error_response(req, 500, "Internal Server Error")
@@ -345,7 +480,8 @@ end
 -- ===================== loading =====================
 
 --- Creates an empty app.
--- @tparam[opt] table options `max_json_depth`
+-- @tparam[opt] table options `max_json_depth`, `max_body_size` (the largest body once
+-- decoded, for Content-Encoding: gzip; 1 MiB by default)
 function app.new(options)
   options = options or {}
   local a = setmetatable({
@@ -353,6 +489,7 @@ function app.new(options)
     max_json_depth = options.max_json_depth or core.max_json_depth,
     policy = security.new(options), root_path = options.root_path or "",
     title = options.title or "lakegate",
+    max_body_size = options.max_body_size or 1024 * 1024,
   }, App)
   a.json_opts = {max_json_depth = a.max_json_depth}
   a.handle = function(req) return a:dispatch(req) end

@@ -4,9 +4,12 @@
 --       function(req, body) return body end)
 --
 -- `opts` keys: `body`, `query`, `path`, `headers`, `response` (models), `status` (default
--- success status), `store` (lake table that receives the validated body), `summary`,
--- `description`, `tags`. The handler is `function(req, body)` and returns `body`,
--- `status, body` or `status, body, headers`, or raises `lakegate.http_error(status, detail)`.
+-- success status), `store` (lake table that receives the validated body), `batch` (the
+-- body holds many `body` records: true, or {max_records=, max_bytes=}; see
+-- lakegate.batch), `summary`, `description`, `tags`. The handler is `function(req, body)`
+-- and returns `body`, `status, body` or `status, body, headers`, or raises
+-- `lakegate.http_error(status, detail)`. A batch route's handler gets `(req, records)`,
+-- the valid records, before they are stored; the answer lists a result per record.
 -- Routes are collected into the app that lakegate is loading (see lakegate.app).
 -- @module lakegate.router
 local model = require("lakegate.model")
@@ -26,7 +29,7 @@ local OPTS = {
   body = "model", query = "model", path = "model", headers = "model", response = "model",
   status = "number", store = "string", summary = "string", description = "string",
   tags = "table", name = "string", deprecated = "boolean", include_in_schema = "boolean",
-  auth = "any", rate_limit = "string", cors = "any",
+  auth = "any", rate_limit = "string", cors = "any", batch = "batch",
 }
 
 local function declare(method, path, opts, handler)
@@ -46,12 +49,17 @@ local function declare(method, path, opts, handler)
       error(("router.%s %s: unknown option '%s'"):format(method:lower(), path, tostring(k)), 3)
     end
     local ok = want == "any" or (want == "model" and model.is_model(v)) or type(v) == want
+               or want == "batch" and (v == true or type(v) == "table")
     if not ok then
-      error(("router.%s %s: option '%s' must be a %s"):format(method:lower(), path, k, want), 3)
+      error(("router.%s %s: option '%s' must be %s"):format(method:lower(), path, k,
+        want == "batch" and "true or a table" or "a " .. want), 3)
     end
   end
   if opts.status and (math.type(opts.status) ~= "integer" or opts.status < 200 or opts.status > 599) then
     error(("router.%s %s: status must be an integer HTTP status"):format(method:lower(), path), 3)
+  end
+  if opts.store and (not opts.store:match("^[a-z_][a-z0-9_]*$") or #opts.store > 128) then
+    error(("router.%s %s: store must be a table name matching [a-z_][a-z0-9_]*"):format(method:lower(), path), 3)
   end
   if loading == nil then
     error("routes can only be declared while lakegate loads the route scripts", 3)

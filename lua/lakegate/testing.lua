@@ -1,6 +1,7 @@
 --- An in-process test client for route specs, as FastAPI's TestClient: it loads the
 -- routes with the same loader the server uses and calls them without a socket. The lake
--- goes to a fresh temporary directory that the spec can read back.
+-- and its spool go to fresh temporary directories; `client:lake_records(table)` flushes
+-- the spool and reads the table's gzip NDJSON objects back.
 -- @module lakegate.testing
 -- @usage
 -- local client = require("lakegate.testing").client("routes")
@@ -10,6 +11,7 @@
 local core = require("lakegate.core")
 local app = require("lakegate.app")
 local lake = require("lakegate.lake")
+local gzip = require("lakegate.gzip")
 
 local type, pairs, ipairs, setmetatable, error, tostring = type, pairs, ipairs, setmetatable, error, tostring
 local lower = string.lower
@@ -26,27 +28,32 @@ function Request:header(name)
   return self.headers[lower(name)]
 end
 
-local function temp_dir()
+local function temp_dir(suffix)
   local path = os.tmpname()   -- creates an empty file: take its unique name for a directory
   os.remove(path)
-  return path .. ".lake"
+  return path .. suffix
 end
 
 --- Loads the routes of `dir` and returns a client.
 -- @tparam string dir the routes directory
--- @tparam[opt] table opts `lake_dir` (default: a new temporary directory), `api_keys`
--- ({name = secret}), and the app settings the server would pass: `auth`, `rate_limit`,
--- `rate_limit_burst`, `cors_origins`, `root_path`, `max_json_depth`
+-- @tparam[opt] table opts `lake_dir`, `spool_dir` (default: new temporary directories),
+-- `lake` (more lake.open options, e.g. `spool_max_bytes`), `api_keys` ({name = secret}), and
+-- the app settings the server would pass: `auth`, `rate_limit`, `rate_limit_burst`,
+-- `cors_origins`, `root_path`, `max_json_depth`, `max_body_size`
 function testing.client(dir, opts)
   opts = opts or {}
   if opts.api_keys then require("lakegate.auth").add_keys(opts.api_keys) end
-  local lake_dir = opts.lake_dir or temp_dir()
-  local w, err = lake.open{root = lake_dir}
+  local lake_dir = opts.lake_dir or temp_dir(".lake")
+  local spool_dir = opts.spool_dir or temp_dir(".spool")
+  local lake_opts = {root = lake_dir, spool = spool_dir}
+  for k, v in pairs(opts.lake or {}) do lake_opts[k] = v end
+  local w, err = lake.open(lake_opts)
   if not w then error(err, 2) end
   lake.use(w)
   local a, lerr = app.load(dir, opts)
   if not a then error(lerr, 2) end
-  return setmetatable({app = a, lake_dir = lake_dir, writer = w}, Client)
+  return setmetatable({app = a, lake_dir = lake_dir, spool_dir = spool_dir, writer = w,
+                       owns_dirs = opts.lake_dir == nil and opts.spool_dir == nil}, Client)
 end
 
 local function encode_query(query)
@@ -127,29 +134,57 @@ local function walk(dir, files)
   return files
 end
 
---- Every file under a lake table, as paths relative to the lake root, sorted.
+--- Seals and uploads everything stored so far, so the lake directory shows it.
+function Client:flush()
+  local ok, err = self.writer:flush(30000)
+  if not ok then error(err, 2) end
+end
+
+--- Every object of a lake table (after a flush), as paths relative to the lake root,
+-- sorted. `table_name` may be "_rejected/<table>" for dead letters.
 function Client:lake_files(table_name)
+  self:flush()
   local root = self.lake_dir .. "/" .. table_name
   if core.list_dir(root) == nil then return {} end
-  local files = walk(root, {})
-  for i, f in ipairs(files) do files[i] = f:sub(#self.lake_dir + 2) end
+  local files = {}
+  for _, f in ipairs(walk(root, {})) do
+    if f:match("%.json%.gz$") then files[#files + 1] = f:sub(#self.lake_dir + 2) end
+  end
+  table.sort(files)
   return files
 end
 
---- Every record stored in a lake table, decoded, in file order.
+--- Every record stored in a lake table (after a flush), decoded, in object order.
 function Client:lake_records(table_name)
   local records = {}
   for _, rel in ipairs(self:lake_files(table_name)) do
     local f = assert(io.open(self.lake_dir .. "/" .. rel, "rb"))
-    for line in f:lines() do records[#records + 1] = assert(core.json_decode(line)) end
+    local text = assert(gzip.decompress(f:read("a")))
     f:close()
+    for line in text:gmatch("[^\n]+") do records[#records + 1] = assert(core.json_decode(line)) end
   end
   return records
 end
 
---- Closes the client's lake writer.
+-- Removes dir and everything under it.
+local function remove_tree(dir)
+  local names = core.list_dir(dir)
+  if names == nil then
+    os.remove(dir)
+    return
+  end
+  for _, name in ipairs(names) do remove_tree(dir .. "/" .. name) end
+  os.remove(dir)
+end
+
+--- Closes the client's lake writer (sealing what is spooled) and removes the temporary
+-- directories the client made.
 function Client:close()
   self.writer:close()
+  if self.owns_dirs then
+    remove_tree(self.lake_dir)
+    remove_tree(self.spool_dir)
+  end
 end
 
 return testing

@@ -39,6 +39,13 @@ typedef struct lg_config {
   long athena_timeout_ms;  /* deadline of a blocking query */
   long athena_max_queries; /* blocking queries at once; 0: threads / 4 */
   long docs;               /* 1: /openapi.json, /docs, /redoc */
+  long seal_bytes;         /* seal a spool segment into lake objects at this size */
+  long seal_seconds;       /* ... or at this age */
+  long spool_max_bytes;    /* writes get 503 + Retry-After while the spool holds more */
+  long group_commit_us;    /* extra wait to gather writers into one fdatasync under load */
+  long gzip_level;         /* 1..9 for sealed objects */
+  long idempotency_window_s;   /* how long an Idempotency-Key answer is replayed */
+  long flush_timeout_s;    /* `lakegate flush` gives up after this */
   char *config;            /* the config file that was read, or NULL */
 } lg_config;
 

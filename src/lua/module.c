@@ -16,6 +16,7 @@
 ENTRY(athenaclient, lg_open_athenaclient)
 ENTRY(auth, lg_open_auth)
 ENTRY(core, lg_open_core)
+ENTRY(gzip, lg_open_gzip)
 ENTRY(http, lg_open_http)
 ENTRY(lakewriter, lg_open_lakewriter)
 ENTRY(ratelimit, lg_open_ratelimit)

@@ -7,6 +7,7 @@ static const luaL_Reg preloads[] = {
   {"lakegate.athenaclient", lg_open_athenaclient},
   {"lakegate.auth", lg_open_auth},
   {"lakegate.core", lg_open_core},
+  {"lakegate.gzip", lg_open_gzip},
   {"lakegate.http", lg_open_http},
   {"lakegate.lakewriter", lg_open_lakewriter},
   {"lakegate.ratelimit", lg_open_ratelimit},

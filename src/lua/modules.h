@@ -8,6 +8,7 @@
 
 int lg_open_core(lua_State *L);         /* lakegate.core (core.c) */
 int lg_open_lakewriter(lua_State *L);   /* lakegate.lakewriter (lakewriter.c) */
+int lg_open_gzip(lua_State *L);         /* lakegate.gzip (gzip.c) */
 int lg_open_auth(lua_State *L);         /* lakegate.auth (auth.c) */
 int lg_open_ratelimit(lua_State *L);    /* lakegate.ratelimit (ratelimit.c) */
 int lg_open_shared(lua_State *L);       /* lakegate.shared (shared.c) */

@@ -87,6 +87,10 @@ static int load_app(lg_vm *vm, const lg_vm_options *opt, char *err, size_t errle
   lua_setfield(L, -2, "rate_limit_burst");
   lua_pushboolean(L, !opt->no_docs);
   lua_setfield(L, -2, "docs");
+  if (opt->max_body_size > 0) {
+    lua_pushinteger(L, opt->max_body_size);
+    lua_setfield(L, -2, "max_body_size");
+  }
   if (opt->routes) {
     push_files(L, opt->routes);
     lua_setfield(L, -2, "files");

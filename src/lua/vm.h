@@ -24,6 +24,7 @@ typedef struct lg_vm_options {
   const char *cors_origins; /* "*" or "a,b" */
   const char *root_path;    /* "/prod" */
   int no_docs;              /* 1: no /openapi.json, /docs, /redoc */
+  long max_body_size;       /* bytes a body may have once decoded (Content-Encoding: gzip) */
 } lg_vm_options;
 
 typedef struct lg_vm lg_vm;

@@ -4,6 +4,8 @@ Standard library only. The binary comes from LAKEGATE_BIN; the example routes fr
 LAKEGATE_ROUTES (else ../../routes relative to this file). Servers bind 127.0.0.1 only and
 are always stopped by PID: SIGTERM, a bounded wait, then SIGKILL.
 """
+import glob
+import gzip
 import http.client
 import json
 import os
@@ -182,6 +184,36 @@ def start_server(workdir, routes=None, extra=(), env=None, binary=None):
                       os.path.join(workdir, "spool"), *extra)
     server = Server(args, port, workdir, env=env, binary=binary)
     return server.start()
+
+
+# ===================== the lake =====================
+
+def flush(spool, binary=None, timeout_s=60):
+    """Runs `lakegate flush --spool SPOOL`, which returns once everything the server of
+    that spool has acknowledged is in the lake. Fails the test if the command fails."""
+    r = run_cli(["flush", "--spool", spool, "--flush-timeout-s", str(int(timeout_s))], cwd=os.path.dirname(spool),
+                env=clean_env(), binary=binary, timeout=timeout_s + 30)
+    if r.returncode != 0:
+        raise AssertionError("lakegate flush --spool %s failed (%d): %s%s"
+                             % (spool, r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def lake_objects(lake_dir, table="unicorns"):
+    """Paths of every object of a lake table, sorted (oldest first by name)."""
+    return sorted(glob.glob(os.path.join(lake_dir, table, "dt=*", "hr=*", "**", "*.json.gz"),
+                            recursive=True))
+
+
+def lake_lines(lake_dir, table="unicorns"):
+    """Every line of a lake table's objects as (partition dir relative to the table, raw
+    bytes), object by object. Flush first to see what was acknowledged."""
+    lines = []
+    for path in lake_objects(lake_dir, table):
+        partition = os.path.relpath(os.path.dirname(path), os.path.join(lake_dir, table))
+        with gzip.open(path, "rb") as f:
+            lines.extend((partition, line) for line in f.read().splitlines())
+    return lines
 
 
 # ===================== HTTP =====================

@@ -2,7 +2,6 @@
 responses, validation errors, body limits, framing, request ids and what lands in the lake."""
 import collections
 import datetime
-import glob
 import http.client
 import json
 import os
@@ -22,14 +21,10 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 # ===================== lake helpers =====================
 
 def lake_lines(lake_dir, table="unicorns"):
-    """Every stored line of a lake table as (partition dir relative to the table, raw bytes)."""
-    pattern = os.path.join(lake_dir, table, "dt=*", "hr=*", "*.json")
-    lines = []
-    for path in sorted(glob.glob(pattern)):
-        partition = os.path.relpath(os.path.dirname(path), os.path.join(lake_dir, table))
-        with open(path, "rb") as f:
-            lines.extend((partition, line) for line in f.read().splitlines())
-    return lines
+    """Every stored line of a lake table as (partition dir relative to the table, raw bytes),
+    after flushing the spool beside the lake directory (the tests keep them side by side)."""
+    server.flush(os.path.join(os.path.dirname(lake_dir), "spool"))
+    return server.lake_lines(lake_dir, table)
 
 
 def lake_records(lake_dir, table="unicorns"):

@@ -2,6 +2,7 @@
 from an unrelated working directory with no LAKEGATE_* variables, and the installed
 lakegate/core.so loads into stock lua5.4."""
 import glob
+import gzip
 import json
 import os
 import re
@@ -111,9 +112,10 @@ class InstalledTreeTest(unittest.TestCase):
         self.assertEqual(201, status, "POST /unicorn on the installed server; body %r" % body)
         self.assertEqual({"name": "installed", "rainbow": True, "horn_length_cm": None,
                           "color": "white", "tags": []}, json.loads(body), "201 body")
-        files = glob.glob(os.path.join(self.cwd, "lake", "unicorns", "dt=*", "hr=*", "*.json"))
-        self.assertEqual(1, len(files), "one lake file under the --lake dir: %r" % files)
-        with open(files[0], "rb") as f:
+        server.flush(os.path.join(self.cwd, "spool"), binary=self.bin)
+        files = glob.glob(os.path.join(self.cwd, "lake", "unicorns", "dt=*", "hr=*", "*.json.gz"))
+        self.assertEqual(1, len(files), "one lake object under the --lake dir: %r" % files)
+        with gzip.open(files[0], "rb") as f:
             records = [json.loads(line) for line in f.read().splitlines()]
         self.assertEqual(["installed"], [r.get("name") for r in records], "the lake holds the record")
         self.assertEqual(0, srv.stop(), "clean stop; log:\n%s" % srv.log())

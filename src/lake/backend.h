@@ -1,0 +1,66 @@
+/* Lake backends: where sealed objects end up. One small interface, one implementation
+ * per kind of store (backend_file.c for file://; s3:// plugs in the same way).
+ *
+ * Contract, for implementers:
+ *  - put() stores one object under `key`, relative to the backend's root (e.g.
+ *    "unicorns/dt=2026-11-27/hr=02/host-20261127T021944932Z-1764209984932767.json.gz").
+ *    The object's bytes are the file at obj->path (obj->size bytes), a sealed gzip NDJSON
+ *    object that stays unchanged until put returns; read it, do not modify or delete it.
+ *  - Return LG_OK only once the object is durable in the store (file: data and directory
+ *    entry fsynced; S3: the PUT or CompleteMultipartUpload answered 200). Only then does
+ *    the lake delete its spool copy.
+ *  - On failure return LG_ERR, write a message with context into err (e.g.
+ *    "s3: PUT s3://bucket/key: 503 SlowDown") and set *retryable: 1 if the same call may
+ *    succeed later (network, 5xx, throttling, disk full), 0 if it will not without an
+ *    operator (403, no such bucket, a file where a directory should be). The uploader
+ *    retries retryable errors with exponential backoff and jitter, and keeps retrying
+ *    the others at the longest interval (logging each as an error): data is never dropped.
+ *  - put() must be idempotent: after a crash the same key may be put again with the same
+ *    bytes, and must overwrite. Never store a partial object under `key`.
+ *  - Threads: put() is called only from the lake's uploader threads, possibly from several
+ *    at once for different keys, never from request threads; it may block (it sets its
+ *    own timeouts). close() is called once, after every put() has returned.
+ *  - Ownership: the lake owns the backend from lg_backend_open until it calls close(),
+ *    which frees everything, the backend struct included.
+ */
+#ifndef LG_LAKE_BACKEND_H
+#define LG_LAKE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lg_backend lg_backend;
+
+typedef struct lg_backend_object {
+  const char *key;                /* relative to the backend root, '/'-separated */
+  const char *path;               /* local file with the object's bytes */
+  int64_t size;                   /* bytes in path */
+  const char *content_type;       /* "application/x-ndjson" */
+  const char *content_encoding;   /* "gzip" */
+} lg_backend_object;
+
+typedef struct lg_backend_vtable {
+  int (*put)(lg_backend *b, const lg_backend_object *obj, char *err, size_t errlen,
+             int *retryable);
+  void (*close)(lg_backend *b);
+} lg_backend_vtable;
+
+struct lg_backend {
+  const lg_backend_vtable *vt;
+  char *url;   /* where objects go, for logs: "file:///abs/dir" or "s3://bucket/prefix" */
+};
+
+/* Opens the backend a lake root names: "DIR", "file://DIR" or "s3://BUCKET[/PREFIX]".
+ * This is the one place that parses lake roots. Returns NULL with a message in err. */
+lg_backend *lg_backend_open(const char *root, char *err, size_t errlen);
+
+/* The file backend over directory `dir` (created if missing). */
+lg_backend *lg_backend_file_open(const char *dir, char *err, size_t errlen);
+
+/* The directory of a file backend, or NULL for any other kind. */
+const char *lg_backend_file_dir(const lg_backend *b);
+
+/* Calls b->vt->close(b). Accepts NULL. */
+void lg_backend_close(lg_backend *b);
+
+#endif
