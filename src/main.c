@@ -1,5 +1,6 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | openapi | flush | health [URL] | version | --help */
+ *   lakegate serve | check | openapi | flush | health [URL] | ddl | athena init |
+ *   query SQL | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
 #include "config/layout.h"
@@ -7,6 +8,7 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "lake/lake.h"
+#include "lua/command.h"
 #include "lua/generation.h"
 #include "lua/modules.h"
 #include "lua/vm.h"
@@ -41,6 +43,13 @@ static void usage(FILE *f) {
           "  flush            seal and upload everything spooled so far (through the running\n"
           "                   server of --spool, or directly when none runs); exit 1 on error\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
+          "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
+          "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
+          "                   [--since YYYY-MM-DD] (first day partition projection covers; default 2020-01-01)\n"
+          "  athena init      create the database and tables in Athena (ADD COLUMNS for new fields)\n"
+          "                   [the options of ddl] [--workgroup WG] [--output s3://...]\n"
+          "  query SQL        run SQL in Athena and print the rows (SQL \"-\" reads it from stdin)\n"
+          "                   [--database DB] [--workgroup WG] [--output s3://...] [--format table|csv|json]\n"
           "  version          print the version\n"
           "\n");
   if (f == stdout) lg_config_print_help();
@@ -316,6 +325,15 @@ static int cmd_version(void) {
   return 0;
 }
 
+/* The Athena settings every Lua state reads. By default a quarter of the worker threads
+ * may block on queries at once, so slow queries cannot take every thread from ingest. */
+static void configure_athena(const lg_config *cfg) {
+  long max = cfg->athena_max_queries ? cfg->athena_max_queries : cfg->threads / 4;
+  lg_lua_athena_settings s = {cfg->athena_database, cfg->athena_workgroup, cfg->athena_output,
+                              cfg->athena_timeout_ms, max > 0 ? max : 1};
+  lg_lua_athena_configure(&s);
+}
+
 /* ===================== main ===================== */
 
 int main(int argc, char **argv) {
@@ -335,10 +353,17 @@ int main(int argc, char **argv) {
 
   lg_config cfg;
   const char *positional[MAX_POSITIONAL];
+  lg_lua_command_options command_opts = {{NULL}};
   int npos = 0;
   char err[1024];
+  if (lg_lua_is_command(cmd) &&
+      lg_lua_command_take_options(&argc, argv, first, &command_opts, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate %s: %s\n", cmd, err);
+    return 2;
+  }
   if (lg_config_load(&cfg, argc - first, argv + first, positional, MAX_POSITIONAL, &npos, err,
-                     sizeof err) != LG_OK) {
+                     sizeof err) != LG_OK ||
+      lg_lua_command_apply_options(&cfg, &command_opts, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate: %s\n", err);
     lg_config_free(&cfg);
     return 2;
@@ -350,6 +375,7 @@ int main(int argc, char **argv) {
   lg_log_set_level(level);
   lg_log_set_format(format);
   lg_lua_shared_capacity((size_t)cfg.shared_dict_entries);
+  configure_athena(&cfg);
   curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread: not thread-safe */
 
   int rc = 2;
@@ -363,6 +389,9 @@ int main(int argc, char **argv) {
                     "executable, in %s, or in LAKEGATE_LUA_PATH\n", lg_layout_installed(LG_LAYOUT_LUA));
   } else if (is_health) {
     rc = npos <= 1 ? cmd_health(&cfg, npos ? positional[0] : NULL) : 2;
+  } else if (lg_lua_is_command(cmd)) {
+    lg_vm_options vo = vm_options(&cfg, lua_dir, NULL);
+    rc = lg_lua_command_main(&vo, cmd, positional, npos, &command_opts, cfg.lake);
   } else if (npos > 0) {
     fprintf(stderr, "lakegate %s: unexpected argument '%s'\n", cmd, positional[0]);
   } else if (strcmp(cmd, "serve") == 0) {

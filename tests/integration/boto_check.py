@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""boto3 as an independent S3 client for the tests: reads a JSON list of operations on
-stdin, runs them in order, prints a JSON list of results.
+"""boto3 as an independent S3 and Athena client for the tests: reads a JSON list of
+operations on stdin, runs them in order, prints a JSON list of results.
 
     python3 boto_check.py ENDPOINT REGION ACCESS_KEY_ID SECRET_ACCESS_KEY < ops.json
 
@@ -10,6 +10,8 @@ Operations: {"op": "list", "bucket", "prefix"} -> [{"key", "size", "etag"}...] (
                                                "sse", "kms_key_id"}
             {"op": "head", "bucket", "key"} -> {"status", "size"} (status 404 if missing)
             {"op": "put", "bucket", "key", "body_hex", "content_type"} -> {"etag"}
+            {"op": "athena_execution", "query_id"} -> {"state", "query", "parameters",
+                                                       "database", "output"}
 """
 import json
 import sys
@@ -18,8 +20,18 @@ import boto3
 import botocore.exceptions
 
 
-def run(s3, op):
+def athena_execution(athena, op):
+    q = athena.get_query_execution(QueryExecutionId=op["query_id"])["QueryExecution"]
+    return {"state": q["Status"]["State"], "query": q["Query"],
+            "parameters": q.get("ExecutionParameters"),
+            "database": (q.get("QueryExecutionContext") or {}).get("Database"),
+            "output": (q.get("ResultConfiguration") or {}).get("OutputLocation")}
+
+
+def run(s3, athena, op):
     kind = op["op"]
+    if kind == "athena_execution":
+        return athena_execution(athena, op)
     if kind == "list":
         found = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=op["bucket"],
@@ -50,9 +62,10 @@ def run(s3, op):
 
 def main():
     endpoint, region, key_id, secret = sys.argv[1:5]
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region,
-                      aws_access_key_id=key_id, aws_secret_access_key=secret)
-    print(json.dumps([run(s3, op) for op in json.load(sys.stdin)]))
+    clients = [boto3.client(service, endpoint_url=endpoint, region_name=region,
+                            aws_access_key_id=key_id, aws_secret_access_key=secret)
+               for service in ("s3", "athena")]
+    print(json.dumps([run(*clients, op) for op in json.load(sys.stdin)]))
 
 
 if __name__ == "__main__":
