@@ -148,9 +148,8 @@ int lg_frame_begin(lg_buf *b, lg_frame_builder *fb, int64_t ingested_us, const l
   if (idem->key_len > 0xFFFF || idem->answer_len > LG_FRAME_MAX) return LG_ERR;
   fb->start = b->len;
   fb->nrec = 0;
-  if (append32(b, 0) != LG_OK || append32(b, 0) != LG_OK ||
-      append64(b, (uint64_t)ingested_us) != LG_OK)
-    return LG_ERR;
+  /* length and CRC (two u32, zero until lg_frame_end fills them), then the time */
+  if (append64(b, 0) != LG_OK || append64(b, (uint64_t)ingested_us) != LG_OK) return LG_ERR;
   fb->nrec_at = b->len;
   int rc = append32(b, 0) | append16(b, (uint16_t)idem->key_len) |
            lg_buf_append(b, idem->key, idem->key_len) | append64(b, idem->fingerprint) |
@@ -166,9 +165,8 @@ int lg_frame_record_begin(lg_buf *b, lg_frame_builder *fb, int nvals, const char
   for (int i = 0; i < nvals; i++) {
     if (values[i] == NULL) {
       if (append16(b, LG_FRAME_NULL_VALUE) != LG_OK) return LG_ERR;
-    } else if (lens[i] >= LG_FRAME_NULL_VALUE) {
-      return LG_ERR;
-    } else if (append16(b, (uint16_t)lens[i]) != LG_OK ||
+    } else if (lens[i] >= LG_FRAME_NULL_VALUE ||   /* that length means null */
+               append16(b, (uint16_t)lens[i]) != LG_OK ||
                lg_buf_append(b, values[i], lens[i]) != LG_OK) {
       return LG_ERR;
     }

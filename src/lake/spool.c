@@ -141,11 +141,11 @@ static int line_suffix(lg_buf *b, int64_t now_us, const char *request_id) {
  * Returns 0 if json is not "{...}". */
 static size_t object_body(const char *json, size_t len, int *empty) {
   size_t end = len;
+  *empty = 1;
   while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\n' || json[end - 1] == '\t' ||
                      json[end - 1] == '\r'))
     end--;
   if (end < 2 || json[0] != '{' || json[end - 1] != '}') return 0;
-  *empty = 1;
   for (size_t i = 1; i + 1 < end; i++) {
     char c = json[i];
     if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
