@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -141,6 +142,7 @@ class LakeS3Test(unittest.TestCase):
     def setUp(self):
         self.prefix = "lake-%s" % uuid.uuid4().hex[:8]
         self.workdir = tempfile.mkdtemp(prefix="lg_lake_s3_")
+        self.addCleanup(shutil.rmtree, self.workdir, ignore_errors=True)   # after the servers stop
         self.spool = os.path.join(self.workdir, "spool")
 
     def lake_uri(self, bucket=BUCKET):
