@@ -50,6 +50,9 @@ local function query_key(id)
   return "athena_query:" .. id
 end
 
+router.info{title = "Unicorn API", version = "1.0.0",
+            description = "Report unicorn sightings into the lake; query them back through Athena."}
+
 router.get("/", {summary = "Hello"}, function()
   return {Hello = "World"}
 end)

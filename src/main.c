@@ -159,6 +159,27 @@ static void reload_metrics(lg_buf *out, void *gens) {
                  ok, failed, lg_generations_current_id(gens));
 }
 
+/* Metrics source: the lake writer's counters. */
+static void lake_metrics(lg_buf *out, void *lake) {
+  lg_lake_stats s;
+  lg_lake_stats_get(lake, &s);
+  static const struct { const char *name, *type, *help; } families[] = {
+    {"lakegate_lake_records_total", "counter", "Records accepted into the spool."},
+    {"lakegate_lake_spool_bytes", "gauge", "Bytes in the spool: open segments, sealed objects not yet uploaded."},
+    {"lakegate_lake_fsyncs_total", "counter", "fdatasync calls of spool segments (group commits)."},
+    {"lakegate_lake_fsynced_frames_total", "counter", "Frames those fdatasyncs made durable."},
+    {"lakegate_lake_segments_sealed_total", "counter", "Spool segments sealed into lake objects."},
+    {"lakegate_lake_objects_uploaded_total", "counter", "Objects the backend confirmed."},
+    {"lakegate_lake_upload_failures_total", "counter", "Failed upload attempts (each is retried)."},
+    {"lakegate_lake_objects_pending", "gauge", "Sealed objects waiting for the backend."},
+  };
+  const int64_t values[] = {s.records, s.spool_bytes, s.syncs, s.synced_frames, s.segments_sealed,
+                            s.objects_uploaded, s.upload_failures, s.objects_pending};
+  for (size_t i = 0; i < LG_ARRAY_LEN(families); i++)
+    lg_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", families[i].name, families[i].help,
+                   families[i].name, families[i].type, families[i].name, (long long)values[i]);
+}
+
 /* /readyz: the lake must take writes. */
 static int lake_ready(void *lake, char *why, size_t whylen) {
   return lg_lake_ready(lake, why, whylen);
@@ -195,6 +216,7 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
     .assets_dir = have_assets ? assets_dir : NULL,
   };
   lg_metrics_add_source(metrics, reload_metrics, gens);
+  lg_metrics_add_source(metrics, lake_metrics, lake);
   /* Block the signals in every thread; this thread takes them with sigwait. */
   sigset_t sigs;
   sigemptyset(&sigs);

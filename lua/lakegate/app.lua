@@ -641,16 +641,21 @@ local REDOC_HTML = [[<!doctype html>
 --- The OpenAPI document as JSON text (built once per app).
 function App:openapi_json()
   if self.openapi_text == nil then
-    local doc = require("lakegate.openapi").document(self, {title = self.title, root_path = self.root_path})
+    local doc = require("lakegate.openapi").document(self, {
+      title = self.title, version = self.version, description = self.description,
+      root_path = self.root_path,
+    })
     self.openapi_text = assert(json_encode(doc))
   end
   return self.openapi_text
 end
 
+local HTML_ESCAPES = {["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;"}
+
 -- /openapi.json, /docs and /redoc, unless the routes declare those paths themselves.
 function App:add_docs_routes()
   local html = {["Content-Type"] = "text/html; charset=utf-8"}
-  local root, title = self.root_path, self.title
+  local root, title = self.root_path, (self.title:gsub("[&<>\"']", HTML_ESCAPES))
   local builtin = {
     ["/openapi.json"] = function() return 200, self:openapi_json(), {["Content-Type"] = JSON} end,
     ["/docs"] = function() return 200, DOCS_HTML:format(title, root, root, root, root), html end,

@@ -98,7 +98,7 @@ static void put(cursor *c, const char *s, size_t n) {
   c->p += n;
 }
 
-#define PUT_LITERAL(c, s) put(c, s, sizeof(s) - 1)
+#define PUT_LITERAL(c, s) put((c), (s), sizeof(s) - 1)
 
 static void put_uint(cursor *c, unsigned long long v) {
   char text[24], *q = text + sizeof text;

@@ -25,11 +25,9 @@ static lg_req *checkreq(lua_State *L, int idx) {
   lua_rawgetp(L, idx, &SEQ_KEY);
   long long seq = (long long)lua_tointeger(L, -1);
   lua_pop(L, 2);
-  if (slot == NULL || slot->r == NULL || slot->seq != seq) {
-    luaL_error(L, "request object used after its response was sent");
-    return NULL;   /* not reached: luaL_error does not return */
-  }
-  return slot->r;
+  if (slot != NULL && slot->r != NULL && slot->seq == seq) return slot->r;
+  luaL_error(L, "request object used after its response was sent");
+  return NULL;   /* not reached: luaL_error does not return */
 }
 
 /* req:header(name) -> value | nil; name is case-insensitive */

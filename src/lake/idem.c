@@ -96,7 +96,7 @@ static void append_age(lg_idem *ix, entry *e) {
   ix->newest = e;
 }
 
-/* Removes the entry at *p (if any) from the table and frees it. */
+/* Removes the entry at *p from the table and frees it. */
 static void remove_at(lg_idem *ix, entry **p) {
   entry *e = *p;
   if (e == NULL) return;

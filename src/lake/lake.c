@@ -130,7 +130,7 @@ static int set_keys(lake_table *t, const lg_lake_table_options *opt, char *err, 
              "(it was declared or used with other keys)", t->name);
     return LG_ERR;
   }
-  char *keys[LG_PARTITION_KEYS_MAX];
+  char *keys[LG_PARTITION_KEYS_MAX] = {0};
   for (int i = 0; i < opt->npartition; i++) {
     if ((keys[i] = strdup(opt->partition_by[i])) == NULL) {
       while (i-- > 0) free(keys[i]);
@@ -139,7 +139,7 @@ static int set_keys(lake_table *t, const lg_lake_table_options *opt, char *err, 
     }
   }
   for (int i = 0; i < t->nkeys; i++) free(t->keys[i]);
-  memcpy(t->keys, keys, sizeof keys);
+  memcpy(t->keys, keys, sizeof keys[0] * (size_t)opt->npartition);
   t->nkeys = opt->npartition;
   return LG_OK;
 }

@@ -141,11 +141,11 @@ static int line_suffix(lg_buf *b, int64_t now_us, const char *request_id) {
  * Returns 0 if json is not "{...}". */
 static size_t object_body(const char *json, size_t len, int *empty) {
   size_t end = len;
-  *empty = 1;
   while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\n' || json[end - 1] == '\t' ||
                      json[end - 1] == '\r'))
     end--;
   if (end < 2 || json[0] != '{' || json[end - 1] != '}') return 0;
+  *empty = 1;
   for (size_t i = 1; i + 1 < end; i++) {
     char c = json[i];
     if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
@@ -193,7 +193,7 @@ static int build_frame(lake_table *t, lg_buf *b, const lg_lake_record *recs, siz
   lg_frame_builder fb;
   if (lg_frame_begin(b, &fb, now_us, &idem) != LG_OK) return LG_ERR;
   for (size_t i = 0; i < n; i++) {
-    int empty;
+    int empty = 0;
     size_t body = object_body(recs[i].json, recs[i].len, &empty);
     if (lg_frame_record_begin(b, &fb, t->nkeys, recs[i].values, recs[i].value_lens) != LG_OK ||
         lg_buf_append(b, recs[i].json, body) != LG_OK ||

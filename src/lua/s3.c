@@ -131,9 +131,11 @@ static lg_s3 *target(lua_State *L, int *a) {
     return c->s3;
   }
   *a = 1;
-  if (lua_getfield(L, LUA_REGISTRYINDEX, DEFAULT_CLIENT) == LUA_TUSERDATA)
-    return ((client *)lua_touserdata(L, -1))->s3;
+  /* Nothing stays pushed: the arguments' indexes must keep meaning what the caller passed. */
+  int cached = lua_getfield(L, LUA_REGISTRYINDEX, DEFAULT_CLIENT) == LUA_TUSERDATA;
+  client *made = cached ? lua_touserdata(L, -1) : NULL;
   lua_pop(L, 1);
+  if (cached) return made->s3;   /* the registry keeps the userdata alive */
   client *c = new_client(L);
   char err[LG_ERRLEN];
   if (build_client(L, 0, c, err, sizeof err) != LG_OK) {
