@@ -181,7 +181,7 @@ end
 -- ===================== request parts =====================
 
 local function is_json_content_type(ct)
-  if ct == nil or ct == "" then return true end   -- FastAPI treats a missing type as JSON
+  if ct == nil or ct == "" or ct == JSON then return true end   -- FastAPI treats a missing type as JSON
   local mt = ct:match("^%s*([^;%s]+)")
   if mt == nil then return false end
   mt = lower(mt)
