@@ -194,6 +194,9 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
   sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
+  /* Under a file-size limit (ulimit -f, systemd LimitFSIZE) a spool write past it must fail
+   * with EFBIG and answer 503, not kill the process with SIGXFSZ. */
+  signal(SIGXFSZ, SIG_IGN);
 
   lg_server *srv = lg_server_start(&so, err, sizeof err);
   if (srv == NULL) {
