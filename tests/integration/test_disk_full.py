@@ -36,6 +36,14 @@ def unicorn(name):
 class DiskFaultCase(unittest.TestCase):
     """Shared steps: write until refused, check the refusals, recover, count the lake."""
 
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="lakegate-disk-")
+        self.addCleanup(tmp.cleanup)
+        self.workdir = tmp.name
+        self.lake = os.path.join(self.workdir, "lake")
+        self.spool = os.path.join(self.workdir, "spool")
+        self.acked = []   # names of the records the server acknowledged
+
     def post(self, name):
         status, headers, body = server.post_json(self.server.port, "/unicorn", unicorn(name))
         self.assertIn(status, (201, 503), "a write answers 201 or 503, got %d: %r" % (status, body))
@@ -81,11 +89,7 @@ class DiskFaultCase(unittest.TestCase):
 class FullFilesystemTest(DiskFaultCase):
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory(prefix="lakegate-diskfull-")
-        self.addCleanup(tmp.cleanup)
-        self.workdir = tmp.name
-        self.lake = os.path.join(self.workdir, "lake")
-        self.spool = os.path.join(self.workdir, "spool")
+        super().setUp()
         os.mkdir(self.spool)
         mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700" % TMPFS_SIZE,
                                 "lakegate-test-spool", self.spool],
@@ -96,7 +100,6 @@ class FullFilesystemTest(DiskFaultCase):
         # Cleanups run last-in first-out: the server stops before the unmount.
         self.addCleanup(subprocess.run, ["umount", self.spool], check=True)
         self.filler = os.path.join(self.spool, "filler")
-        self.acked = []
         self.server = server.start_server(self.workdir, extra=("--seal-seconds", "1"))
         self.addCleanup(self.server.stop)
 
@@ -142,12 +145,7 @@ class PipedLogServer(server.Server):
 class FileSizeLimitTest(DiskFaultCase):
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory(prefix="lakegate-fsize-")
-        self.addCleanup(tmp.cleanup)
-        self.workdir = tmp.name
-        self.lake = os.path.join(self.workdir, "lake")
-        self.spool = os.path.join(self.workdir, "spool")
-        self.acked = []
+        super().setUp()
         port = server.free_port()
         args = server.serve_args(port, server.example_routes(), self.lake, self.spool)
         self.server = PipedLogServer(args, port, self.workdir)
