@@ -418,31 +418,42 @@ class HostileTest(unittest.TestCase):
         cls.addClassCleanup(cls.server.stop)
         cls.server.start()
         cls.stored = []        # names of the valid records the server acknowledged
-        cls.lock = threading.Lock()
 
     def run_cases(self, cases):
-        """Sends the cases from CLIENTS threads; returns the failures as text."""
-        failures, queue = [], list(enumerate(cases))
-        queue_lock = threading.Lock()
+        """Sends the cases from CLIENTS threads, each over its own connection; returns the
+        failures as text."""
+        failures, pending = [], iter(list(enumerate(cases)))
+        lock = threading.Lock()
+
+        def check(client, i, case):
+            try:
+                status, _, body = client.send(case)
+            except OSError as e:   # a timeout: the server neither answered nor hung up
+                client.close()
+                return "#%d %s: %s: %r" % (i, case.kind, e, case.raw[:160])
+            if status is None and case.may_close:
+                return None
+            if status is not None and (400 <= status < 500 if case.expect == "4xx" else status in case.expect):
+                if case.valid_name:
+                    with lock:
+                        self.stored.append(case.valid_name)
+                return None
+            return "#%d %s: got %s, expected %s%s: %r / %r" % (
+                i, case.kind, status, case.expect, " or a hang-up" if case.may_close else "",
+                case.raw[:160], body[:200])
 
         def worker():
             client = Client(self.server.port)
             try:
                 while True:
-                    with queue_lock:
-                        if not queue:
-                            return
-                        i, case = queue.pop()
-                    status, _, body = client.send(case)
-                    ok = (status is None and case.may_close) or (
-                        status is not None and (400 <= status < 500 if case.expect == "4xx" else status in case.expect))
-                    with self.lock:
-                        if not ok:
-                            failures.append("#%d %s: got %s, expected %s%s: %r / %r" % (
-                                i, case.kind, status, case.expect, " or a hang-up" if case.may_close else "",
-                                case.raw[:160], body[:200]))
-                        elif case.valid_name and status == 201:
-                            self.stored.append(case.valid_name)
+                    with lock:
+                        i, case = next(pending, (None, None))
+                    if case is None:
+                        return
+                    failure = check(client, i, case)
+                    if failure:
+                        with lock:
+                            failures.append(failure)
             finally:
                 client.close()
 
