@@ -1,5 +1,6 @@
 /* The lakegate CLI: wiring only -- configuration -> subsystems -> civetweb.
- *   lakegate serve | check | openapi | flush | health [URL] | version | --help */
+ *   lakegate serve | check | openapi | flush | health [URL] | ddl | athena init |
+ *   query SQL | version | --help */
 #define LOG_TAG "main"
 #include "config/config.h"
 #include "config/layout.h"
@@ -7,6 +8,7 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "lake/lake.h"
+#include "lua/command.h"
 #include "lua/generation.h"
 #include "lua/modules.h"
 #include "lua/vm.h"
@@ -41,6 +43,13 @@ static void usage(FILE *f) {
           "  flush            seal and upload everything spooled so far (through the running\n"
           "                   server of --spool, or directly when none runs); exit 1 on error\n"
           "  health [URL]     exit 0 if URL (default http://<listen>/healthz) answers 200\n"
+          "  ddl              print the Athena DDL of the lake's tables, from the routes' models\n"
+          "                   [--database DB] [--location s3://BUCKET/PREFIX] [--serde hive|openx]\n"
+          "                   [--since YYYY-MM-DD] (first day partition projection covers; default 2020-01-01)\n"
+          "  athena init      create the database and tables in Athena (ADD COLUMNS for new fields)\n"
+          "                   [the options of ddl] [--workgroup WG] [--output s3://...]\n"
+          "  query SQL        run SQL in Athena and print the rows (SQL \"-\" reads it from stdin)\n"
+          "                   [--database DB] [--workgroup WG] [--output s3://...] [--format table|csv|json]\n"
           "  version          print the version\n"
           "\n");
   if (f == stdout) lg_config_print_help();
@@ -150,6 +159,27 @@ static void reload_metrics(lg_buf *out, void *gens) {
                  ok, failed, lg_generations_current_id(gens));
 }
 
+/* Metrics source: the lake writer's counters. */
+static void lake_metrics(lg_buf *out, void *lake) {
+  lg_lake_stats s;
+  lg_lake_stats_get(lake, &s);
+  static const struct { const char *name, *type, *help; } families[] = {
+    {"lakegate_lake_records_total", "counter", "Records accepted into the spool."},
+    {"lakegate_lake_spool_bytes", "gauge", "Bytes in the spool: open segments, sealed objects not yet uploaded."},
+    {"lakegate_lake_fsyncs_total", "counter", "fdatasync calls of spool segments (group commits)."},
+    {"lakegate_lake_fsynced_frames_total", "counter", "Frames those fdatasyncs made durable."},
+    {"lakegate_lake_segments_sealed_total", "counter", "Spool segments sealed into lake objects."},
+    {"lakegate_lake_objects_uploaded_total", "counter", "Objects the backend confirmed."},
+    {"lakegate_lake_upload_failures_total", "counter", "Failed upload attempts (each is retried)."},
+    {"lakegate_lake_objects_pending", "gauge", "Sealed objects waiting for the backend."},
+  };
+  const int64_t values[] = {s.records, s.spool_bytes, s.syncs, s.synced_frames, s.segments_sealed,
+                            s.objects_uploaded, s.upload_failures, s.objects_pending};
+  for (size_t i = 0; i < LG_ARRAY_LEN(families); i++)
+    lg_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", families[i].name, families[i].help,
+                   families[i].name, families[i].type, families[i].name, (long long)values[i]);
+}
+
 /* /readyz: the lake must take writes. */
 static int lake_ready(void *lake, char *why, size_t whylen) {
   return lg_lake_ready(lake, why, whylen);
@@ -196,6 +226,7 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
     .assets_dir = have_assets ? assets_dir : NULL,
   };
   lg_metrics_add_source(metrics, reload_metrics, gens);
+  lg_metrics_add_source(metrics, lake_metrics, lake);
   /* Blocked in every thread (see cmd_serve); this thread takes them with sigwait. */
   sigset_t sigs;
   block_serve_signals(&sigs);
@@ -235,6 +266,7 @@ static lg_lake *open_lake(const lg_config *cfg, int admin_socket, char *err, siz
     .seal_ms = cfg->seal_seconds * 1000, .spool_max_bytes = cfg->spool_max_bytes,
     .group_commit_us = cfg->group_commit_us, .gzip_level = (int)cfg->gzip_level,
     .idempotency_window_s = cfg->idempotency_window_s, .admin_socket = admin_socket,
+    .store = {cfg->lake_sse, cfg->lake_sse_kms_key_id},
   };
   return lg_lake_open(&lo, err, errlen);
 }
@@ -329,6 +361,15 @@ static int cmd_version(void) {
   return 0;
 }
 
+/* The Athena settings every Lua state reads. By default a quarter of the worker threads
+ * may block on queries at once, so slow queries cannot take every thread from ingest. */
+static void configure_athena(const lg_config *cfg) {
+  long max = cfg->athena_max_queries ? cfg->athena_max_queries : cfg->threads / 4;
+  lg_lua_athena_settings s = {cfg->athena_database, cfg->athena_workgroup, cfg->athena_output,
+                              cfg->athena_timeout_ms, max > 0 ? max : 1};
+  lg_lua_athena_configure(&s);
+}
+
 /* ===================== main ===================== */
 
 int main(int argc, char **argv) {
@@ -348,10 +389,17 @@ int main(int argc, char **argv) {
 
   lg_config cfg;
   const char *positional[MAX_POSITIONAL];
+  lg_lua_command_options command_opts = {{NULL}};
   int npos = 0;
   char err[1024];
+  if (lg_lua_is_command(cmd) &&
+      lg_lua_command_take_options(&argc, argv, first, &command_opts, err, sizeof err) != LG_OK) {
+    fprintf(stderr, "lakegate %s: %s\n", cmd, err);
+    return 2;
+  }
   if (lg_config_load(&cfg, argc - first, argv + first, positional, MAX_POSITIONAL, &npos, err,
-                     sizeof err) != LG_OK) {
+                     sizeof err) != LG_OK ||
+      lg_lua_command_apply_options(&cfg, &command_opts, err, sizeof err) != LG_OK) {
     fprintf(stderr, "lakegate: %s\n", err);
     lg_config_free(&cfg);
     return 2;
@@ -363,6 +411,7 @@ int main(int argc, char **argv) {
   lg_log_set_level(level);
   lg_log_set_format(format);
   lg_lua_shared_capacity((size_t)cfg.shared_dict_entries);
+  configure_athena(&cfg);
   curl_global_init(CURL_GLOBAL_DEFAULT);   /* before any thread: not thread-safe */
 
   int rc = 2;
@@ -376,6 +425,9 @@ int main(int argc, char **argv) {
                     "executable, in %s, or in LAKEGATE_LUA_PATH\n", lg_layout_installed(LG_LAYOUT_LUA));
   } else if (is_health) {
     rc = npos <= 1 ? cmd_health(&cfg, npos ? positional[0] : NULL) : 2;
+  } else if (lg_lua_is_command(cmd)) {
+    lg_vm_options vo = vm_options(&cfg, lua_dir, NULL);
+    rc = lg_lua_command_main(&vo, cmd, positional, npos, &command_opts, cfg.lake);
   } else if (npos > 0) {
     fprintf(stderr, "lakegate %s: unexpected argument '%s'\n", cmd, positional[0]);
   } else if (strcmp(cmd, "serve") == 0) {

@@ -16,8 +16,7 @@ local gzip = require("lakegate.gzip")
 
 local type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error =
       type, pairs, ipairs, tostring, select, xpcall, load, setmetatable, error
-local json_decode, json_encode, parse_query, log =
-      core.json_decode, core.json_encode, core.parse_query, core.log
+local json_decode, json_encode, log = core.json_decode, core.json_encode, core.log
 local is_http_error = lakegate.is_http_error
 local traceback, lower, sub, gsub, concat = debug.traceback, string.lower, string.sub,
       string.gsub, table.concat
@@ -94,6 +93,11 @@ end
 -- Builds the lookup structures once all scripts ran.
 function App:finish()
   self.static, self.dynamic = {}, {}
+  -- CORS headers are looked for only when some route may answer them.
+  self.cors = self.policy.origins ~= nil
+  for _, route in ipairs(self.routes) do
+    if route.security.origins then self.cors = true end
+  end
   for _, p in ipairs(self.pattern_list) do
     local names = {}
     for m in pairs(p.methods) do names[#names + 1] = m end
@@ -144,17 +148,24 @@ local function has_header(headers, name)
   return false
 end
 
+-- The headers of most answers, shared instead of built per request: read-only (code that
+-- adds headers copies them first, see security.merge).
+local JSON_HEADERS = {["Content-Type"] = JSON}
+local TEXT_HEADERS = {["Content-Type"] = "text/plain; charset=utf-8"}
+local NO_HEADERS = {}
+
 -- Encodes a handler result into status, text, headers.
 local function render(status, value, headers)
-  headers = headers or {}
-  if status == 204 or status == 304 then return status, "", headers end
-  if type(value) == "string" then
-    if not has_header(headers, "content-type") then headers["Content-Type"] = "text/plain; charset=utf-8" end
-    return status, value, headers
+  if status == 204 or status == 304 then return status, "", headers or NO_HEADERS end
+  local text, defaults = value, TEXT_HEADERS
+  if type(value) ~= "string" then
+    local err
+    text, err = json_encode(value)
+    if text == nil then error("the response cannot be encoded as JSON: " .. err, 0) end
+    defaults = JSON_HEADERS
   end
-  local text, err = json_encode(value)
-  if text == nil then error("the response cannot be encoded as JSON: " .. err, 0) end
-  if not has_header(headers, "content-type") then headers["Content-Type"] = JSON end
+  if headers == nil then return status, text, defaults end
+  if not has_header(headers, "content-type") then headers["Content-Type"] = defaults["Content-Type"] end
   return status, text, headers
 end
 
@@ -229,10 +240,10 @@ function App:validate_request(route, req, params, skip_body)
     local v, errs = opts.path:validate(params, {"path"})
     if v then req.params = v else append_all(errors, errs) end
   end
-  local last, all = parse_query(req.query_string)
-  req.query, req.query_all = last, all
   if opts.query then
-    local v, errs = opts.query:validate(query_input(opts.query, last, all), {"query"})
+    -- req.query and req.query_all are parsed on first use (the server's request object and
+    -- lakegate.testing's both do); only routes with a query model need them here.
+    local v, errs = opts.query:validate(query_input(opts.query, req.query, req.query_all), {"query"})
     if v then req.query = v else append_all(errors, errs) end
   end
   if opts.headers then
@@ -386,6 +397,12 @@ end
 
 -- ===================== dispatch =====================
 
+-- ok, the number of results, and the results: tells `return nil` from `return` without
+-- packing them into a table.
+local function counted(ok, ...)
+  return ok, select("#", ...), ...
+end
+
 -- Normalizes `body` | `status, body` | `status, body, headers`.
 local function result(route, n, a, b, c)
   if n >= 2 and math.type(a) == "integer" then return a, b, c end
@@ -409,9 +426,9 @@ function App:call_route(route, req, params)
     return self:error_response(req, status, detail)
   end
   if body == false then body = nil end
-  local packed = table.pack(xpcall(route.handler, handler_error, req, body))
-  if not packed[1] then return self:handler_failed(req, packed[2]) end
-  local st, value, headers = result(route, packed.n - 1, packed[2], packed[3], packed[4])
+  local ok, n, a, b, c = counted(xpcall(route.handler, handler_error, req, body))
+  if not ok then return self:handler_failed(req, a) end
+  local st, value, headers = result(route, n, a, b, c)
   if math.type(st) ~= "integer" or st < 100 or st > 599 then
     log("error", ("request %s: %s %s: handler returned an invalid status %s (%s)")
       :format(req.id, req.method, req.path, tostring(st), route.where))
@@ -479,8 +496,10 @@ function App:dispatch(req)
     log("error", ("request %s: %s %s: %s"):format(req.id, req.method, req.path, tostring(status)))
     status, text, headers = self:error_response(req, 500, "Internal Server Error")
   end
-  local origin = req:header("origin")
-  if origin then headers = security.merge(headers, self.policy:cors(route, origin)) end
+  if self.cors then
+    local origin = req:header("origin")
+    if origin then headers = security.merge(headers, self.policy:cors(route, origin)) end
+  end
   return status, text, headers, pattern.path
 end
 
@@ -499,6 +518,11 @@ function app.new(options)
     max_body_size = options.max_body_size or 1024 * 1024,
   }, App)
   a.json_opts = {max_json_depth = a.max_json_depth}
+  -- The methods live in the instance too: every request calls several, and a miss that
+  -- goes through the metatable costs more than the call.
+  for k, v in pairs(App) do
+    if type(v) == "function" and k:sub(1, 2) ~= "__" then a[k] = v end
+  end
   a.handle = function(req) return a:dispatch(req) end
   return a
 end
@@ -624,16 +648,21 @@ local REDOC_HTML = [[<!doctype html>
 --- The OpenAPI document as JSON text (built once per app).
 function App:openapi_json()
   if self.openapi_text == nil then
-    local doc = require("lakegate.openapi").document(self, {title = self.title, root_path = self.root_path})
+    local doc = require("lakegate.openapi").document(self, {
+      title = self.title, version = self.version, description = self.description,
+      root_path = self.root_path,
+    })
     self.openapi_text = assert(json_encode(doc))
   end
   return self.openapi_text
 end
 
+local HTML_ESCAPES = {["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;"}
+
 -- /openapi.json, /docs and /redoc, unless the routes declare those paths themselves.
 function App:add_docs_routes()
   local html = {["Content-Type"] = "text/html; charset=utf-8"}
-  local root, title = self.root_path, self.title
+  local root, title = self.root_path, (self.title:gsub("[&<>\"']", HTML_ESCAPES))
   local builtin = {
     ["/openapi.json"] = function() return 200, self:openapi_json(), {["Content-Type"] = JSON} end,
     ["/docs"] = function() return 200, DOCS_HTML:format(title, root, root, root, root), html end,

@@ -96,6 +96,27 @@ function router.error_handler(status, handler)
   loading.error_handlers[status] = handler
 end
 
+--- Sets what the OpenAPI document and the /docs pages say about the API, as FastAPI's
+-- `FastAPI(title=, version=, description=)` does; one call, from any route script.
+-- @usage router.info{title = "Unicorn API", version = "1.2.0", description = "Sightings"}
+function router.info(fields)
+  if type(fields) ~= "table" then error("router.info: expects a table", 2) end
+  for k, v in pairs(fields) do
+    if k ~= "title" and k ~= "version" and k ~= "description" then
+      error(("router.info: unknown field '%s' (title, version, description)"):format(tostring(k)), 2)
+    end
+    if type(v) ~= "string" then error(("router.info: %s must be a string"):format(k), 2) end
+  end
+  if loading == nil then error("router.info can only be called while lakegate loads the route scripts", 2) end
+  if loading.info_where ~= nil then
+    error("router.info: already called at " .. loading.info_where, 2)
+  end
+  local where = debug.getinfo(2, "Sl")
+  loading.info_where = where.short_src .. ":" .. where.currentline
+  loading.title = fields.title or loading.title
+  loading.version, loading.description = fields.version, fields.description
+end
+
 --- Registers a function to run once when a generation of the routes starts (at server
 -- start and after each reload), before it serves; an error stops that generation.
 function router.on_start(fn)

@@ -42,12 +42,16 @@ end
 -- @tparam table options `auth` ("none" | "api_key"), `rate_limit`, `rate_limit_burst`, `cors_origins`
 function security.new(options)
   options = options or {}
-  return setmetatable({
+  local policy = setmetatable({
     auth = options.auth == "api_key" and "api_key" or nil,
     limit = parse_rate(options.rate_limit, "settings",
                        (options.rate_limit_burst or 0) > 0 and options.rate_limit_burst or nil),
     origins = origins(options.cors_origins),
   }, Policy)
+  for k, v in pairs(Policy) do   -- methods in the instance: called on every request
+    if type(v) == "function" and k:sub(1, 2) ~= "__" then policy[k] = v end
+  end
+  return policy
 end
 
 --- Checks a route's options when it is declared; returns the compiled per-route policy.
@@ -134,16 +138,18 @@ function Policy:preflight(route, req, allow)
   return 204, headers
 end
 
---- Merges CORS headers into a response's headers (creating the table if needed).
+--- A response's headers with the CORS headers added (a new table: the given one may be
+-- shared by many answers).
 function security.merge(headers, extra)
   if extra == nil then return headers end
-  headers = headers or {}
+  local merged = {}
+  for k, v in pairs(headers or {}) do merged[k] = v end
   for k, v in pairs(extra) do
     local present = false
-    for h in pairs(headers) do if lower(h) == lower(k) then present = true end end
-    if not present then headers[k] = v end
+    for h in pairs(merged) do if lower(h) == lower(k) then present = true end end
+    if not present then merged[k] = v end
   end
-  return headers
+  return merged
 end
 
 return security

@@ -21,11 +21,18 @@ local testing = {}
 local Client = {}
 Client.__index = Client
 
--- Requests made by the client look like the server's request objects.
+-- Requests made by the client look like the server's request objects: the query is parsed
+-- on first use.
 local Request = {}
-Request.__index = Request
 function Request:header(name)
   return self.headers[lower(name)]
+end
+Request.__index = function(req, key)
+  if key == "query" or key == "query_all" then
+    req.query, req.query_all = core.parse_query(req.query_string)
+    return rawget(req, key)
+  end
+  return Request[key]
 end
 
 local function temp_dir(suffix)

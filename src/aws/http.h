@@ -64,6 +64,9 @@ typedef struct lg_http_curl_options {
   long timeout_ms;           /* default whole-request timeout; 0: 120000 */
   const char *ca_file;       /* NULL: the system's CA bundle */
   int max_idle;              /* idle connections kept for reuse; 0: 16 */
+  long stall_timeout_ms;     /* an exchange in which no byte moves for this long (a peer
+                                that accepted the connection and hangs) fails, retryable;
+                                checked about once a second; 0: only timeout_ms bounds it */
 } lg_http_curl_options;
 
 /* A libcurl transport with TLS verification on. It keeps up to max_idle curl handles,

@@ -1,6 +1,7 @@
 /* The libcurl HTTP transport (see http.h). Uses libcurl's easy interface only; curl's own
  * AWS signing (CURLOPT_AWS_SIGV4) is never used: aws/sigv4.c signs every request. */
 #include "aws/http.h"
+#include "util/clock.h"
 #include "util/common.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@ typedef struct curl_transport {
   int max_idle;
   long connect_timeout_ms;
   long timeout_ms;
+  long stall_timeout_ms;       /* 0: none */
   char *ca_file;               /* NULL: the system's bundle */
 } curl_transport;
 
@@ -31,6 +33,10 @@ typedef struct exchange {
   lg_http_response *resp;
   size_t max_body;
   int too_big;                 /* the body passed max_body: the transfer was cut */
+  long stall_ms;               /* 0: no stall check */
+  curl_off_t moved;            /* bytes sent and received so far */
+  int64_t moved_at_ms;         /* monotonic time `moved` last grew */
+  int stalled;                 /* nothing moved for stall_ms: the transfer was cut */
 } exchange;
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -73,6 +79,26 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud) {
     return 0;   /* CURLE_WRITE_ERROR ends the transfer */
   }
   return lg_buf_append(&x->resp->body, data, len) == LG_OK ? len : 0;
+}
+
+/* Called by curl about once a second and whenever bytes move: cuts an exchange in which
+ * no byte has moved for stall_ms (a peer that accepted and hangs). curl's own
+ * LOW_SPEED_TIME cannot do this: it averages over several seconds, so a hang right after
+ * the request went out is noticed only seconds late. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  exchange *x = ud;
+  (void)dltotal;
+  (void)ultotal;
+  int64_t now = lg_clock_monotonic_ms();
+  if (dlnow + ulnow != x->moved) {
+    x->moved = dlnow + ulnow;
+    x->moved_at_ms = now;
+    return 0;
+  }
+  if (now - x->moved_at_ms < x->stall_ms) return 0;
+  x->stalled = 1;
+  return 1;   /* CURLE_ABORTED_BY_CALLBACK */
 }
 
 /* One header line; a status line starts a new response (after 100 Continue). */
@@ -152,9 +178,11 @@ static int retryable(CURLcode rc) {
 
 static void describe_failure(lg_http_error *e, CURLcode rc, const exchange *x,
                              const char *detail, const lg_http_request *req) {
-  e->retryable = !x->too_big && retryable(rc);
+  e->retryable = x->stalled || (!x->too_big && retryable(rc));
   if (x->too_big)
     snprintf(e->message, sizeof e->message, "response body over %zu bytes", req->max_body);
+  else if (x->stalled)
+    snprintf(e->message, sizeof e->message, "timed out (no byte moved for %ld ms)", x->stall_ms);
   else if (rc == CURLE_COULDNT_CONNECT)
     snprintf(e->message, sizeof e->message, "connection refused (%s)", detail);
   else if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -166,7 +194,7 @@ static void describe_failure(lg_http_error *e, CURLcode rc, const exchange *x,
 static int perform(lg_http_transport *base, const lg_http_request *req, lg_http_response *resp,
                    lg_http_error *e) {
   curl_transport *t = (curl_transport *)base;
-  exchange x = {resp, req->max_body, 0};
+  exchange x = {resp, req->max_body, 0, t->stall_timeout_ms, 0, lg_clock_monotonic_ms(), 0};
   char detail[CURL_ERROR_SIZE] = "";
   int has_body = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
   struct curl_slist *headers = header_list(req->headers, has_body);
@@ -183,6 +211,11 @@ static int perform(lg_http_transport *base, const lg_http_request *req, lg_http_
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : t->timeout_ms);
+  if (x.stall_ms > 0) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   curl_easy_setopt(h, CURLOPT_USERAGENT, "lakegate/" LG_VERSION);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -219,7 +252,7 @@ lg_http_transport *lg_http_curl_new(const lg_http_curl_options *opt, char *err, 
     snprintf(err, errlen, "http: curl_global_init: %s", curl_easy_strerror(global_rc));
     return NULL;
   }
-  lg_http_curl_options o = opt ? *opt : (lg_http_curl_options){0, 0, NULL, 0};
+  lg_http_curl_options o = opt ? *opt : (lg_http_curl_options){0, 0, NULL, 0, 0};
   curl_transport *t = calloc(1, sizeof *t);
   int max_idle = o.max_idle > 0 ? o.max_idle : DEFAULT_MAX_IDLE;
   if (t == NULL || (t->idle = calloc((size_t)max_idle, sizeof *t->idle)) == NULL ||
@@ -234,5 +267,6 @@ lg_http_transport *lg_http_curl_new(const lg_http_curl_options *opt, char *err, 
   t->max_idle = max_idle;
   t->connect_timeout_ms = o.connect_timeout_ms > 0 ? o.connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
   t->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
+  t->stall_timeout_ms = o.stall_timeout_ms > 0 ? o.stall_timeout_ms : 0;
   return &t->base;
 }

@@ -2,12 +2,10 @@
  * Multipart uploads are in s3_multipart.c, listings in s3_list.c. */
 #include "aws/s3_internal.h"
 #include "aws/digest.h"
-#include "aws/settings.h"
 #include "aws/uri.h"
 #include "aws/xml.h"
 #include "util/common.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,115 +15,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #define DEFAULT_MULTIPART_THRESHOLD (16u << 20)
 #define DEFAULT_PART_SIZE (8u << 20)
 
 /* ===================== the client ===================== */
 
-static int is_ip_literal(const char *host) {
-  unsigned char buf[sizeof(struct in6_addr)];
-  return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1 || strcmp(host, "localhost") == 0;
-}
-
-/* Splits the endpoint URL into scheme and authority (host[:port]); no path allowed. */
-static int parse_endpoint(lg_s3 *s3, const char *url, char *err, size_t errlen) {
-  CURLU *u = curl_url();
-  char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-  int rc = LG_ERR;
-  if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-    snprintf(err, errlen, "s3: bad endpoint URL \"%s\"", url);
-  } else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-    snprintf(err, errlen, "s3: endpoint \"%s\" is not http or https", url);
-  } else if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
-    snprintf(err, errlen, "s3: endpoint \"%s\" has a path; give scheme://host[:port]", url);
-  } else {
-    curl_url_get(u, CURLUPART_PORT, &port, 0);   /* absent unless given */
-    snprintf(s3->scheme, sizeof s3->scheme, "%s", scheme);
-    snprintf(s3->authority, sizeof s3->authority, "%s%s%s", host, port ? ":" : "", port ? port : "");
-    snprintf(s3->endpoint, sizeof s3->endpoint, "%s://%s", s3->scheme, s3->authority);
-    s3->host_is_ip = is_ip_literal(host);
-    rc = LG_OK;
-  }
-  curl_free(scheme);
-  curl_free(host);
-  curl_free(port);
-  curl_free(path);
-  curl_url_cleanup(u);
-  return rc;
-}
-
-/* Region and endpoint from the options, else from the environment and the profile. */
-static int resolve_location(lg_s3 *s3, const lg_s3_options *o, const lg_aws_files *files,
-                            char *err, size_t errlen) {
-  char endpoint[512];
-  if (o->region && *o->region)
-    snprintf(s3->region, sizeof s3->region, "%s", o->region);
-  else if (lg_aws_resolve_region(files, s3->region, sizeof s3->region, err, errlen) != LG_OK)
-    return LG_ERR;
-  if (o->endpoint && *o->endpoint)
-    snprintf(endpoint, sizeof endpoint, "%s", o->endpoint);
-  else if (!lg_aws_resolve_endpoint(files, "S3", endpoint, sizeof endpoint))
-    snprintf(endpoint, sizeof endpoint, "https://s3.%s.amazonaws.com", s3->region);
-  return parse_endpoint(s3, endpoint, err, errlen);
-}
-
-/* The transport and credential provider: the caller's, or our own. */
-static int attach(lg_s3 *s3, const lg_s3_options *o, const lg_aws_files *files, char *err,
-                  size_t errlen) {
-  lg_http_transport *http = o->http;
-  if (http == NULL && (http = s3->own_http = lg_http_curl_new(NULL, err, errlen)) == NULL)
-    return LG_ERR;
-  lg_aws_provider *creds = o->credentials;
-  if (creds == NULL) {
-    lg_aws_provider_options po = {files, http, NULL, 0};
-    if ((creds = s3->own_credentials = lg_aws_provider_new(&po, err, errlen)) == NULL)
-      return LG_ERR;
-  }
-  s3->svc = (lg_aws_service){"s3", s3->region, LG_SIGV4_S3 | LG_SIGV4_CONTENT_SHA256, creds,
-                             http, &s3->keys, o->retry, lg_xml_error, o->now, o->sleep_ms};
-  return LG_OK;
-}
-
 lg_s3 *lg_s3_new(const lg_s3_options *opt, char *err, size_t errlen) {
+  static const lg_aws_service_spec spec = {"s3", "S3", LG_SIGV4_S3 | LG_SIGV4_CONTENT_SHA256,
+                                           lg_xml_error};
   lg_s3_options o = opt ? *opt : (lg_s3_options){0};
   lg_s3 *s3 = calloc(1, sizeof *s3);
-  lg_aws_files files;
   if (s3 == NULL) {
     snprintf(err, errlen, "s3: out of memory");
     return NULL;
   }
-  lg_sigv4_key_cache_init(&s3->keys);
   s3->addressing = o.addressing;
   s3->multipart_threshold = o.multipart_threshold ? o.multipart_threshold : DEFAULT_MULTIPART_THRESHOLD;
   s3->part_size = o.part_size ? o.part_size : DEFAULT_PART_SIZE;
   s3->timeout_ms = o.timeout_ms;
-  int rc = lg_aws_files_load(&files, o.profile, err, errlen);
-  if (rc == LG_OK) rc = resolve_location(s3, &o, &files, err, errlen);
-  if (rc == LG_OK) rc = attach(s3, &o, &files, err, errlen);
-  lg_aws_files_free(&files);
-  if (rc == LG_OK) return s3;
+  lg_aws_client_options co = {o.region, o.endpoint, o.profile, o.credentials, o.http, o.retry,
+                              o.now, o.sleep_ms};
+  if (lg_aws_client_init(&s3->base, &spec, &co, err, errlen) == LG_OK) return s3;
   lg_s3_free(s3);
   return NULL;
 }
 
 void lg_s3_free(lg_s3 *s3) {
   if (s3 == NULL) return;
-  lg_aws_provider_free(s3->own_credentials);
-  lg_http_transport_free(s3->own_http);
-  lg_sigv4_key_cache_destroy(&s3->keys);
+  lg_aws_client_destroy(&s3->base);
   free(s3);
 }
 
 const char *lg_s3_endpoint(const lg_s3 *s3) {
-  return s3->endpoint;
+  return s3->base.endpoint;
 }
 
 const char *lg_s3_region(const lg_s3 *s3) {
-  return s3->region;
+  return s3->base.region;
 }
 
 int lg_s3_split_uri(const char *uri, char *bucket, size_t bucket_len, char *prefix,
@@ -174,7 +101,7 @@ static int dns_compatible(const char *bucket, int https) {
 static int path_style(const lg_s3 *s3, const char *bucket) {
   if (s3->addressing == LG_S3_ADDRESSING_PATH) return 1;
   if (s3->addressing == LG_S3_ADDRESSING_VIRTUAL) return 0;
-  return s3->host_is_ip || !dns_compatible(bucket, strcmp(s3->scheme, "https") == 0);
+  return s3->base.host_is_ip || !dns_compatible(bucket, strcmp(s3->base.scheme, "https") == 0);
 }
 
 void lg_s3_local_error(lg_aws_error *err, const char *what, const char *detail) {
@@ -189,9 +116,9 @@ int lg_s3_request_init(lg_s3 *s3, lg_s3_request *r, const char *method, const ch
   snprintf(r->what, sizeof r->what, "%s s3://%s/%s", method, bucket, key ? key : "");
   lg_buf host = LG_BUF_INIT;
   int path = path_style(s3, bucket);
-  int rc = path ? lg_buf_appends(&host, s3->authority)
-                : lg_buf_appendf(&host, "%s.%s", bucket, s3->authority);
-  if (rc == LG_OK) rc = lg_buf_appendf(&r->url, "%s://%s/", s3->scheme, host.data);
+  int rc = path ? lg_buf_appends(&host, s3->base.authority)
+                : lg_buf_appendf(&host, "%s.%s", bucket, s3->base.authority);
+  if (rc == LG_OK) rc = lg_buf_appendf(&r->url, "%s://%s/", s3->base.scheme, host.data);
   if (rc == LG_OK && path) rc = lg_buf_appendf(&r->url, "%s/", bucket);
   if (rc == LG_OK && key) rc = lg_uri_encode(&r->url, key, strlen(key), 1);
   if (rc == LG_OK && query) rc = lg_buf_appendf(&r->url, "?%s", query);
@@ -213,7 +140,7 @@ int lg_s3_send(lg_s3 *s3, lg_s3_request *r, const void *body, size_t len, size_t
             int error_in_200, lg_http_response *resp, lg_aws_error *err) {
   lg_aws_call call = {r->method, r->url.data, &r->headers, body, len, r->what,
                       s3->timeout_ms, max_body, error_in_200};
-  return lg_aws_send(&s3->svc, &call, resp, err);
+  return lg_aws_send(&s3->base.svc, &call, resp, err);
 }
 
 /* ===================== object headers ===================== */
@@ -401,10 +328,10 @@ int lg_s3_presign_get(lg_s3 *s3, const char *bucket, const char *key, long expir
   char why[LG_ERRLEN];
   if (lg_s3_request_init(s3, &r, "GET", bucket, key, NULL, err) != LG_OK) return LG_ERR;
   lg_aws_credentials c = LG_AWS_CREDENTIALS_INIT;
-  int rc = lg_aws_provider_get(s3->svc.credentials, now, &c, why, sizeof why);
+  int rc = lg_aws_provider_get(s3->base.svc.credentials, now, &c, why, sizeof why);
   if (rc == LG_OK) {
-    lg_sigv4_params p = {c.access_key_id, c.secret_access_key, c.session_token, s3->region,
-                         "s3", LG_SIGV4_S3, &s3->keys};
+    lg_sigv4_params p = {c.access_key_id, c.secret_access_key, c.session_token, s3->base.region,
+                         "s3", LG_SIGV4_S3, &s3->base.keys};
     const char *target = strchr(strstr(r.url.data, "://") + 3, '/');
     size_t base_len = (size_t)(target - r.url.data);
     rc = lg_buf_append(url, r.url.data, base_len);

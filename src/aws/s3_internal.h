@@ -2,20 +2,12 @@
 #ifndef LG_AWS_S3_INTERNAL_H
 #define LG_AWS_S3_INTERNAL_H
 
+#include "aws/client.h"
 #include "aws/s3.h"
-#include "aws/sigv4.h"
 
 struct lg_s3 {
-  lg_aws_service svc;                  /* signing and retries; points into this struct */
-  char region[64];
-  char scheme[8];                      /* "https" or "http" */
-  char authority[300];                 /* "host" or "host:port" of the endpoint */
-  char endpoint[320];                  /* scheme://authority */
-  int host_is_ip;                      /* an IP literal or localhost: path style */
+  lg_aws_client base;                  /* region, endpoint, signing, transport */
   lg_s3_addressing addressing;
-  lg_aws_provider *own_credentials;    /* NULL when borrowed */
-  lg_http_transport *own_http;         /* NULL when borrowed */
-  lg_sigv4_key_cache keys;
   size_t multipart_threshold;
   size_t part_size;
   long timeout_ms;

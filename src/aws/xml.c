@@ -79,11 +79,18 @@ typedef struct error_doc {
   size_t codelen, msglen;
 } error_doc;
 
+/* 1 if path is `name` or ends with "/name": S3 answers <Error>, the query protocol
+ * <ErrorResponse><Error> (or <Errors><Error>). */
+static int is_field(const char *path, const char *name) {
+  size_t n = strlen(path), m = strlen(name);
+  return n >= m && strcmp(path + n - m, name) == 0 && (n == m || path[n - m - 1] == '/');
+}
+
 static void on_error_field(void *ud, const char *path, const char *text, size_t len) {
   error_doc *d = ud;
   if (text == NULL) return;
-  if (strcmp(path, "Error/Code") == 0) snprintf(d->code, d->codelen, "%s", text);
-  else if (strcmp(path, "Error/Message") == 0) snprintf(d->msg, d->msglen, "%s", text);
+  if (is_field(path, "Error/Code")) snprintf(d->code, d->codelen, "%s", text);
+  else if (is_field(path, "Error/Message")) snprintf(d->msg, d->msglen, "%s", text);
 }
 
 void lg_xml_error(const char *body, size_t len, char *code, size_t codelen, char *msg,

@@ -13,7 +13,8 @@ typedef void (*lg_xml_fn)(void *ud, const char *path, const char *text, size_t l
 /* Walks the document. Returns LG_OK, or LG_ERR with a message in err (not XML). */
 int lg_xml_walk(const char *xml, size_t len, lg_xml_fn fn, void *ud, char *err, size_t errlen);
 
-/* The S3/AWS XML error document: <Error><Code>..</Code><Message>..</Message></Error>.
+/* The S3/AWS XML error document: <Error><Code>..</Code><Message>..</Message></Error>,
+ * also inside <ErrorResponse> (and its <Errors>), as the query protocol sends it.
  * Writes "" for what is absent (also when the body is not XML). */
 void lg_xml_error(const char *body, size_t len, char *code, size_t codelen, char *msg,
                   size_t msglen);

@@ -39,6 +39,8 @@ static const setting settings[] = {
   STR(tls_key, "", "PEM private key for HTTPS"),
   STR(routes, "./routes", "directory of route scripts (*.lua, not *_spec.lua)"),
   STR(lake, "./data/lake", "lake root: DIR, file://DIR or s3://BUCKET/PREFIX"),
+  ONEOF(lake_sse, "none", "none|AES256|aws:kms", "server-side encryption of s3:// lake objects"),
+  STR(lake_sse_kms_key_id, "", "KMS key (id, ARN or alias) for lake_sse aws:kms (empty: aws/s3)"),
   STR(spool, "./data/spool", "spool directory for records not yet in the lake"),
   ONEOF(auth, "none", "none|api_key", "default authentication of routes (routes may override)"),
   STR(api_keys, "", "API keys as name:secret,name:secret (prefer the environment variable)"),
@@ -67,6 +69,11 @@ static const setting settings[] = {
   INT(gzip_level, "6", 1, 9, "gzip level of lake objects"),
   INT(idempotency_window_s, "86400", 1, 2592000, "how long Idempotency-Key answers are replayed"),
   INT(flush_timeout_s, "60", 1, 86400, "`lakegate flush` gives up after this"),
+  STR(athena_database, "lakegate", "Athena database of the lake's tables and of queries"),
+  STR(athena_workgroup, "", "Athena workgroup queries run in (empty: primary)"),
+  STR(athena_output, "", "s3://BUCKET/PREFIX/ for query results (empty: the workgroup's)"),
+  INT(athena_timeout_ms, "60000", 100, 86400000, "a blocking query is stopped after this"),
+  INT(athena_max_queries, "0", 0, 4096, "blocking queries at once, server-wide (0: threads/4)"),
 };
 
 #undef STR
@@ -293,6 +300,16 @@ int lg_config_load(lg_config *cfg, int argc, char **argv, const char **positiona
   }
   if (apply_env(cfg, err, errlen) != LG_OK) return LG_ERR;
   return apply_flags(cfg, argc, argv, positional, max_positional, npos, err, errlen);
+}
+
+int lg_config_set(lg_config *cfg, const char *name, const char *value, const char *origin,
+                  char *err, size_t errlen) {
+  const setting *s = find_setting(name, strlen(name));
+  if (s == NULL) {
+    snprintf(err, errlen, "%s: unknown setting '%s'", origin, name);
+    return LG_ERR;
+  }
+  return set_value(cfg, s, value, origin, err, errlen);
 }
 
 void lg_config_free(lg_config *cfg) {

@@ -13,6 +13,8 @@ typedef struct lg_config {
   char *tls_key;           /* PEM private key */
   char *routes;            /* directory of route scripts */
   char *lake;              /* lake root: DIR, file://DIR or s3://bucket/prefix */
+  char *lake_sse;          /* s3 lake: none|AES256|aws:kms */
+  char *lake_sse_kms_key_id;   /* s3 lake with aws:kms: the key ("" for aws/s3) */
   char *spool;             /* spool directory */
   char *log_level;         /* error|warn|info|debug */
   char *log_format;        /* json|text */
@@ -33,6 +35,11 @@ typedef struct lg_config {
   char *root_path;         /* "/prod" or "" */
   long trust_proxy;        /* 1: X-Forwarded-For/-Proto are believed */
   long shared_dict_entries;   /* capacity of lakegate.shared */
+  char *athena_database;   /* database of the lake's tables and of queries */
+  char *athena_workgroup;  /* "" for primary */
+  char *athena_output;     /* s3://bucket/prefix/ or "" (the workgroup's) */
+  long athena_timeout_ms;  /* deadline of a blocking query */
+  long athena_max_queries; /* blocking queries at once; 0: threads / 4 */
   long docs;               /* 1: /openapi.json, /docs, /redoc */
   long seal_bytes;         /* seal a spool segment into lake objects at this size */
   long seal_seconds;       /* ... or at this age */
@@ -52,6 +59,10 @@ typedef struct lg_config {
  * release them with lg_config_free. */
 int lg_config_load(lg_config *cfg, int argc, char **argv, const char **positional,
                    int max_positional, int *npos, char *err, size_t errlen);
+/* Sets one setting by its name ("athena_database") after loading, as a command's own
+ * option does; checked as any other value. origin names it in messages ("--database"). */
+int lg_config_set(lg_config *cfg, const char *name, const char *value, const char *origin,
+                  char *err, size_t errlen);
 void lg_config_free(lg_config *cfg);
 /* Writes the option list (for --help) to stdout. */
 void lg_config_print_help(void);

@@ -482,7 +482,7 @@ static int parse_text(dec *d, size_t *consumed) {
 
 int lg_json_decode_opts(lua_State *L, const char *buf, size_t len, const lg_json_options *opts,
                         lg_json_error *err) {
-  lg_json_error spare;
+  lg_json_error spare = {0};
   int top = lua_gettop(L);
   if (buf == NULL) buf = "";                          /* NULL + 0 is undefined behaviour */
   int max_depth = opts->max_depth;

@@ -178,7 +178,8 @@ static int put_number(enc *e, int idx) {
   double d = lua_tonumber(e->L, idx);
   if (!isfinite(d)) return fail(e, "cannot encode NaN or Infinity", NULL);
   char buf[32];
-  return put(e, buf, (size_t)lg_json_format_double(d, buf));
+  size_t n = (size_t)lg_json_format_double(d, buf);
+  return put(e, buf, n);
 }
 
 /* }====================== */

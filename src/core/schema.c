@@ -614,9 +614,14 @@ static int value(run *r, int node) {
 int lg_schema_run(lua_State *L, const lg_schema *s, int consts, const char *buf, size_t len,
                   int max_depth) {
   int top = lua_gettop(L);
-  if (buf == NULL) buf = "";
+  if (buf == NULL) {
+    buf = "";
+    len = 0;
+  }
+  /* cppcheck mixes the NULL branch (len 0) with the BOM test below (len >= 3). */
   run r = {
     .L = L, .s = s, .consts = lua_absindex(L, consts),
+    // cppcheck-suppress pointerOutOfBoundsCond
     .p = (const unsigned char *)buf, .end = (const unsigned char *)buf + len,
     .max_depth = max_depth,
   };

@@ -122,12 +122,28 @@ static const char *method_label(const char *m) {
   return "OTHER";
 }
 
+/* Joins parts with SEP into key (size keylen); returns the length, or -1 if it does not fit.
+ * By hand: snprintf here cost more than the rest of the bookkeeping. */
+static int join(char *key, size_t keylen, const char *const *parts, int nparts) {
+  size_t n = 0;
+  for (int i = 0; i < nparts; i++) {
+    size_t len = strlen(parts[i]);
+    if (n + len + 2 > keylen) return -1;
+    if (i) key[n++] = SEP;
+    memcpy(key + n, parts[i], len);
+    n += len;
+  }
+  key[n] = '\0';
+  return (int)n;
+}
+
 void lg_metrics_observe_request(lg_metrics_shard *s, const char *method, const char *route,
                                 int status, int64_t duration_us, size_t bytes_in,
                                 size_t bytes_out) {
-  char key[512];
-  method = method_label(method);
-  int n = snprintf(key, sizeof key, "%s%c%s", method, SEP, route);
+  char key[512], code[8] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
+                            (char)('0' + status % 10), 0};
+  const char *parts[] = {method_label(method), route, code};
+  int n = join(key, sizeof key, parts, 2);
   if (n < 0 || (size_t)n >= sizeof key - 8) return;   /* absurd route: not worth a series */
   pthread_mutex_lock(&s->mu);
   series *d = lookup(&s->durations, key);
@@ -142,7 +158,8 @@ void lg_metrics_observe_request(lg_metrics_shard *s, const char *method, const c
       }
     }
   }
-  snprintf(key + n, sizeof key - (size_t)n, "%c%d", SEP, status);
+  key[n] = SEP;
+  memcpy(key + n + 1, code, 4);
   series *r = lookup(&s->requests, key);
   if (r) {
     r->count++;
@@ -155,8 +172,8 @@ void lg_metrics_observe_request(lg_metrics_shard *s, const char *method, const c
 void lg_metrics_count_validation(lg_metrics_shard *s, const char *route, const char *type,
                                  long n) {
   char key[512];
-  int len = snprintf(key, sizeof key, "%s%c%s", route, SEP, type);
-  if (len < 0 || (size_t)len >= sizeof key) return;
+  const char *parts[] = {route, type};
+  if (join(key, sizeof key, parts, 2) < 0) return;
   pthread_mutex_lock(&s->mu);
   series *v = lookup(&s->validation, key);
   if (v) v->count += (uint64_t)n;

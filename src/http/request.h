@@ -1,7 +1,7 @@
-/* The request object Lua handlers see: a userdata over the C request, valid only while
- * the request is being handled. Fields: method, path, query_string, headers, body, id,
- * client, scheme, root_path; method req:header(name). Fields the router sets (params, query, ...) are kept in
- * the object's own table. */
+/* The request object Lua handlers see: a table with method, path, query_string, body, id,
+ * client, scheme, headers, query, query_all and http_version (all but method and path
+ * computed on first use) and req:header(name). The router and handlers add their own fields (params, query, ...).
+ * Whatever reaches the C request raises once the response has gone. */
 #ifndef LG_HTTP_REQUEST_H
 #define LG_HTTP_REQUEST_H
 
@@ -24,11 +24,17 @@ typedef struct lg_req {
   const char *scheme;   /* "http" or "https" (from X-Forwarded-Proto when trusted) */
 } lg_req;
 
-/* Pushes a request object for r. The object refers to r until lg_req_finish is called on
- * it, after which any access raises an error. */
-void lg_req_push(lua_State *L, lg_req *r);
+/* Where a worker's request objects find the C request: one per worker, reused for every
+ * request (so making a request object allocates nothing in C). */
+typedef struct lg_req_slot {
+  lg_req *r;       /* the request being handled, NULL between requests */
+  long long seq;   /* which request that is: objects of earlier ones see a mismatch */
+} lg_req_slot;
 
-/* Detaches the request object at stack index idx from its C request. */
-void lg_req_finish(lua_State *L, int idx);
+/* Pushes a request object for r, reached through slot until lg_req_finish. */
+void lg_req_push(lua_State *L, lg_req_slot *slot, lg_req *r);
+
+/* Ends the request: its object no longer reaches the C request. */
+void lg_req_finish(lg_req_slot *slot);
 
 #endif

@@ -61,10 +61,17 @@ static const char *http_date(void) {
   return cached;
 }
 
+/* Assembled by hand: printf-style formatting cost more than the rest of the response. */
 int lg_response_begin(lg_buf *out, int status) {
   lg_buf_reset(out);
-  return lg_buf_appendf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, lg_http_reason(status),
-                        http_date());
+  if (lg_buf_reserve(out, 96) != LG_OK) return LG_ERR;
+  lg_buf_append(out, "HTTP/1.1 ", 9);
+  lg_buf_append_int(out, status);
+  lg_buf_appendc(out, ' ');
+  lg_buf_appends(out, lg_http_reason(status));
+  lg_buf_append(out, "\r\nDate: ", 8);
+  lg_buf_appends(out, http_date());
+  return lg_buf_append(out, "\r\n", 2);
 }
 
 static int is_token_char(unsigned char c) {
@@ -86,9 +93,12 @@ int lg_response_header(lg_buf *out, const char *name, size_t nlen, const char *v
 }
 
 int lg_response_end(lg_buf *out, const char *body, size_t len, int keep_alive, int send_body) {
-  if (lg_buf_appendf(out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
-                     keep_alive ? "keep-alive" : "close") != LG_OK)
-    return LG_ERR;
+  static const char ka[] = "\r\nConnection: keep-alive\r\n\r\n", cl[] = "\r\nConnection: close\r\n\r\n";
+  if (lg_buf_reserve(out, 64 + (send_body ? len : 0)) != LG_OK) return LG_ERR;
+  lg_buf_append(out, "Content-Length: ", 16);
+  lg_buf_append_int(out, (long long)len);
+  if (keep_alive) lg_buf_append(out, ka, sizeof ka - 1);
+  else lg_buf_append(out, cl, sizeof cl - 1);
   return send_body ? lg_buf_append(out, body, len) : LG_OK;
 }
 

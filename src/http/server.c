@@ -3,6 +3,7 @@
 #define LOG_TAG "http"
 #include "http/server.h"
 #include "http/request.h"
+#include "http/access_log.h"
 #include "http/response.h"
 #include "http/tls.h"
 #include "http/watchdog.h"
@@ -32,6 +33,7 @@ struct lg_server {
   struct mg_context *ctx;
   void *tls_ctx;           /* SSL_CTX for HTTPS, owned (NULL without TLS) */
   lg_watchdog *watchdog;   /* cuts bodies that arrive too slowly */
+  lg_access_log *access_log;   /* NULL when access logging is off */
   lg_server_options opt;   /* copied; its strings belong to the caller */
   atomic_int in_flight;    /* requests being handled */
   atomic_int stopping;     /* set once by lg_server_stop: new requests get 503 */
@@ -45,7 +47,9 @@ typedef struct worker {
   lg_buf body;   /* request body */
   lg_buf out;    /* response being assembled */
   lg_metrics_shard *shard;   /* this thread's counters (owned by the registry) */
+  lg_req_slot req_slot;      /* how this thread's request objects reach the request */
   lg_watch_slot *slot;       /* body-read deadline (owned by the watchdog) */
+  lg_access_batch *access;   /* this thread's access lines (owned by the log), or NULL */
   int64_t idle_since_us;     /* when the connection last started waiting for a request */
   long handled;              /* requests answered on the current connection */
   char route[256];           /* route template of the current request, for metrics and logs */
@@ -165,7 +169,7 @@ static int add_lua_headers(lua_State *L, int idx, lg_buf *out) {
 static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
   lua_State *L = lg_vm_state(w->vm);
   lua_settop(L, 0);
-  lg_req_push(L, r);                 /* 1: req */
+  lg_req_push(L, &w->req_slot, r);   /* 1: req */
   lg_vm_push_handler(w->vm);
   lua_pushvalue(L, 1);
   int status = 500;
@@ -194,13 +198,13 @@ static int call_lua(worker *w, lg_req *r, int keep_alive, int send_body) {
     goto fail;
   }
   if (lg_response_end(&w->out, body, blen, keep_alive, send_body) != LG_OK) goto fail;
-  lg_req_finish(L, 1);
+  lg_req_finish(&w->req_slot);
   lua_settop(L, 0);
   lg_metrics_set_lua_memory(w->shard, (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 +
                                           (size_t)lua_gc(L, LUA_GCCOUNTB, 0));
   return status;
 fail:
-  lg_req_finish(L, 1);
+  lg_req_finish(&w->req_slot);
   lua_settop(L, 0);
   lg_response_error(&w->out, 500, "Internal Server Error", r->id, keep_alive, send_body);
   return 500;
@@ -270,7 +274,7 @@ static int answer_json(worker *w, int status, const char *body, int keep_alive, 
 
 /* /readyz: routes loaded, not stopping, and the lake can take writes. */
 static int readyz(lg_server *srv, worker *w, int keep_alive, int send_body) {
-  char why[256] = "";
+  char why[1024] = "";   /* room for an S3 error with its key */
   int ready = lg_generations_current_id(srv->opt.generations) > 0 && !atomic_load(&srv->stopping);
   if (!ready) snprintf(why, sizeof why, "routes not loaded or stopping");
   else if (srv->opt.ready && !srv->opt.ready(srv->opt.ready_ud, why, sizeof why)) ready = 0;
@@ -391,31 +395,6 @@ static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, 
   return status;
 }
 
-/* One line per request: JSON fields, or a compact text form. */
-static void log_access(const struct mg_request_info *ri, const char *id, const char *client,
-                       int status, size_t bytes_in, size_t bytes_out, int64_t duration_us) {
-  lg_buf line = LG_BUF_INIT;
-  const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
-  if (lg_log_get_format() == LG_LOG_JSON) {
-    lg_log_json_begin(&line, LG_LOG_INFO, "access");
-    lg_buf_appends(&line, ",\"request_id\":");
-    lg_log_json_string(&line, id);
-    lg_buf_appends(&line, ",\"method\":");
-    lg_log_json_string(&line, ri->request_method);
-    lg_buf_appends(&line, ",\"path\":");
-    lg_log_json_string(&line, path);
-    lg_buf_appendf(&line, ",\"status\":%d,\"bytes_in\":%zu,\"bytes_out\":%zu,\"duration_ms\":%.3f,\"client\":",
-                   status, bytes_in, bytes_out, (double)duration_us / 1000.0);
-    lg_log_json_string(&line, client);
-    lg_buf_appends(&line, "}\n");
-  } else {
-    lg_buf_appendf(&line, "%s \"%s %s\" %d %zu %.3fms id=%s\n", client, ri->request_method,
-                   path, status, bytes_out, (double)duration_us / 1000.0, id);
-  }
-  if (line.data) lg_log_write(line.data, line.len);
-  lg_buf_free(&line);
-}
-
 /* Counts the request in flight around serve_request. lg_server_stop sets `stopping` and then
  * waits for in_flight to reach 0; with both sides sequentially consistent, a request either
  * sees `stopping` and does no work, or is counted and waited for -- so civetweb is never
@@ -445,7 +424,11 @@ static int handle_request(struct mg_connection *conn, void *cbdata) {
   if (w->shard) lg_metrics_observe_request(w->shard, ri->request_method, w->route, status, took, bytes_in, bytes_out);
   send_out(conn, w);
   atomic_fetch_sub(&srv->in_flight, 1);
-  if (srv->opt.access_log) log_access(ri, id, client, status, bytes_in, bytes_out, took);
+  if (w->access) {
+    lg_access_entry e = {id, ri->request_method, ri->local_uri_raw ? ri->local_uri_raw : "", client,
+                         status, bytes_in, bytes_out, took};
+    lg_access_log_add(w->access, &e);
+  }
   return status;   /* > 0: civetweb sends nothing more */
 }
 
@@ -459,6 +442,7 @@ static void *init_thread(const struct mg_context *ctx, int thread_type) {
   }
   w->shard = lg_metrics_shard_new(srv->opt.metrics);
   w->slot = lg_watchdog_slot(srv->watchdog);
+  if (srv->access_log) w->access = lg_access_log_batch(srv->access_log);
   return w;
 }
 
@@ -565,8 +549,10 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
     return NULL;
   }
   srv->opt = *opt;
-  if ((srv->watchdog = lg_watchdog_start()) == NULL) {
-    snprintf(err, errlen, "http: cannot start the watchdog thread");
+  if ((srv->watchdog = lg_watchdog_start()) == NULL ||
+      (opt->access_log && (srv->access_log = lg_access_log_start()) == NULL)) {
+    snprintf(err, errlen, "http: cannot start the watchdog or access log thread");
+    lg_watchdog_stop(srv->watchdog);
     free(srv);
     return NULL;
   }
@@ -617,6 +603,7 @@ lg_server *lg_server_start(const lg_server_options *opt, char *err, size_t errle
   if (srv->ctx == NULL) {
     snprintf(err, errlen, "http: cannot listen on %s: %s", ports, text[0] ? text : "mg_start failed");
     lg_watchdog_stop(srv->watchdog);
+    lg_access_log_stop(srv->access_log);
     lg_tls_free_ctx(srv->tls_ctx);
     free(srv);
     return NULL;
@@ -638,6 +625,7 @@ void lg_server_stop(lg_server *srv) {
   if (atomic_load(&srv->in_flight) > 0) lg_warn("stopping with requests still in flight");
   mg_stop(srv->ctx);   /* closes idle connections; exit_thread frees the workers */
   lg_watchdog_stop(srv->watchdog);
+  lg_access_log_stop(srv->access_log);
   lg_tls_free_ctx(srv->tls_ctx);
   free(srv);
 }

@@ -1,5 +1,5 @@
 /* Lake backends: where sealed objects end up. One small interface, one implementation
- * per kind of store (backend_file.c for file://; s3:// plugs in the same way).
+ * per kind of store (backend_file.c for file://, backend_s3.c for s3://).
  *
  * Contract, for implementers:
  *  - put() stores one object under `key`, relative to the backend's root (e.g.
@@ -50,12 +50,34 @@ struct lg_backend {
   char *url;   /* where objects go, for logs: "file:///abs/dir" or "s3://bucket/prefix" */
 };
 
+/* Settings of the store a root names; zeros mean the defaults. */
+typedef struct lg_backend_options {
+  const char *sse;              /* s3 server-side encryption: NULL, "" or "none" (the
+                                   bucket's default), "AES256" or "aws:kms" */
+  const char *sse_kms_key_id;   /* with "aws:kms": key id, ARN or alias; NULL or "": the
+                                   account's aws/s3 key */
+} lg_backend_options;
+
 /* Opens the backend a lake root names: "DIR", "file://DIR" or "s3://BUCKET[/PREFIX]".
- * This is the one place that parses lake roots. Returns NULL with a message in err. */
-lg_backend *lg_backend_open(const char *root, char *err, size_t errlen);
+ * This is the one place that parses lake roots. opt may be NULL; S3 settings given for
+ * another kind of root are an error. Returns NULL with a message in err. */
+lg_backend *lg_backend_open(const char *root, const lg_backend_options *opt, char *err,
+                            size_t errlen);
 
 /* The file backend over directory `dir` (created if missing). */
 lg_backend *lg_backend_file_open(const char *dir, char *err, size_t errlen);
+
+/* The S3 backend: objects go to s3://BUCKET/PREFIX/<key> through `s3` (a client made by
+ * lg_s3_new; the backend owns it from this call on, also when it fails), with the object's
+ * Content-Type and Content-Encoding, Content-MD5, and the encryption opt asks for. */
+struct lg_s3;
+lg_backend *lg_backend_s3_new(const char *uri, struct lg_s3 *s3, const lg_backend_options *opt,
+                              char *err, size_t errlen);
+
+/* The S3 backend with a client made from the environment, as every AWS SDK makes one
+ * (region, endpoint, credential chain; see aws/s3.h), with the lake's timeouts. */
+lg_backend *lg_backend_s3_open(const char *uri, const lg_backend_options *opt, char *err,
+                               size_t errlen);
 
 /* The directory of a file backend, or NULL for any other kind. */
 const char *lg_backend_file_dir(const lg_backend *b);

@@ -148,8 +148,8 @@ int lg_frame_begin(lg_buf *b, lg_frame_builder *fb, int64_t ingested_us, const l
   if (idem->key_len > 0xFFFF || idem->answer_len > LG_FRAME_MAX) return LG_ERR;
   fb->start = b->len;
   fb->nrec = 0;
-  if (append32(b, 0) != LG_OK || append32(b, 0) != LG_OK ||
-      append64(b, (uint64_t)ingested_us) != LG_OK)
+  /* length and checksum are filled in by lg_frame_end: 8 bytes of zeros for now */
+  if (append64(b, 0) != LG_OK || append64(b, (uint64_t)ingested_us) != LG_OK)
     return LG_ERR;
   fb->nrec_at = b->len;
   int rc = append32(b, 0) | append16(b, (uint16_t)idem->key_len) |
@@ -164,14 +164,11 @@ int lg_frame_record_begin(lg_buf *b, lg_frame_builder *fb, int nvals, const char
   if (nvals < 0 || nvals > LG_PARTITION_KEYS_MAX) return LG_ERR;
   if (lg_buf_appendc(b, (char)nvals) != LG_OK) return LG_ERR;
   for (int i = 0; i < nvals; i++) {
-    if (values[i] == NULL) {
-      if (append16(b, LG_FRAME_NULL_VALUE) != LG_OK) return LG_ERR;
-    } else if (lens[i] >= LG_FRAME_NULL_VALUE) {
-      return LG_ERR;
-    } else if (append16(b, (uint16_t)lens[i]) != LG_OK ||
-               lg_buf_append(b, values[i], lens[i]) != LG_OK) {
-      return LG_ERR;
-    }
+    int ok = values[i] == NULL
+                 ? append16(b, LG_FRAME_NULL_VALUE) == LG_OK
+                 : lens[i] < LG_FRAME_NULL_VALUE && append16(b, (uint16_t)lens[i]) == LG_OK &&
+                       lg_buf_append(b, values[i], lens[i]) == LG_OK;
+    if (!ok) return LG_ERR;
   }
   fb->line_len_at = b->len;
   return append32(b, 0);

@@ -99,6 +99,7 @@ static void append_age(lg_idem *ix, entry *e) {
 /* Removes the entry at *p from the table and frees it. */
 static void remove_at(lg_idem *ix, entry **p) {
   entry *e = *p;
+  if (e == NULL) return;
   *p = e->hnext;
   unlink_age(ix, e);
   ix->bytes -= (int64_t)(e->key_len + e->answer_len + ENTRY_OVERHEAD);

@@ -89,7 +89,7 @@ struct lg_lake {
   atomic_llong spool_bytes;
   atomic_llong records, syncs, synced_frames, segments_sealed;
   pthread_mutex_t error_mu;
-  char last_error[256];
+  char last_error[768];
 
   lg_sealer *sealer;
   lg_uploader *uploader;

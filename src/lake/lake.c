@@ -130,7 +130,7 @@ static int set_keys(lake_table *t, const lg_lake_table_options *opt, char *err, 
              "(it was declared or used with other keys)", t->name);
     return LG_ERR;
   }
-  char *keys[LG_PARTITION_KEYS_MAX];
+  char *keys[LG_PARTITION_KEYS_MAX] = {0};
   for (int i = 0; i < opt->npartition; i++) {
     if ((keys[i] = strdup(opt->partition_by[i])) == NULL) {
       while (i-- > 0) free(keys[i]);
@@ -139,7 +139,7 @@ static int set_keys(lake_table *t, const lg_lake_table_options *opt, char *err, 
     }
   }
   for (int i = 0; i < t->nkeys; i++) free(t->keys[i]);
-  memcpy(t->keys, keys, sizeof keys);
+  memcpy(t->keys, keys, sizeof keys[0] * (size_t)opt->npartition);
   t->nkeys = opt->npartition;
   return LG_OK;
 }
@@ -243,6 +243,7 @@ int lg_lake_flush(lg_lake *lake, int64_t timeout_ms, char *err, size_t errlen) {
   lake_table *first = lake->tables;   /* the list only grows at its head */
   pthread_mutex_unlock(&lake->mu);
   for (lake_table *t = first; t; t = t->next) lake_table_rotate(t);
+  lg_uploader_retry_now(lake->uploader);   /* an operator asks: no backoff to wait out */
   /* Every segment that held data written before this call now has seq < next_seq and is
    * closed: wait until none of them is waiting for the sealer or the uploader. */
   uint64_t upto = atomic_load(&lake->next_seq) - 1;
@@ -255,7 +256,7 @@ int lg_lake_flush(lg_lake *lake, int64_t timeout_ms, char *err, size_t errlen) {
     pthread_mutex_lock(&lake->progress_mu);
     if (!busy) break;
     if (lg_clock_monotonic_ms() >= deadline) {
-      char last[256];
+      char last[sizeof lake->last_error];
       pthread_mutex_lock(&lake->error_mu);
       snprintf(last, sizeof last, "%s", lake->last_error[0] ? lake->last_error : "none");
       pthread_mutex_unlock(&lake->error_mu);
@@ -292,13 +293,15 @@ void lg_lake_stats_get(lg_lake *lake, lg_lake_stats *out) {
   pthread_mutex_unlock(&lake->error_mu);
 }
 
-/* Uploads that failed this many times in a row mean the backend is down, not slow. */
+/* Uploads that failed this many times in a row mean the backend is down, not slow. A
+ * failure that is not retryable (403, no such bucket) says so at once. */
 #define READY_MAX_ATTEMPTS 5
 
 int lg_lake_ready(lg_lake *lake, char *why, size_t whylen) {
   const char *dir = lg_lake_dir(lake);
   int64_t spooled = atomic_load(&lake->spool_bytes);
-  int attempts = lg_uploader_max_attempts(lake->uploader);
+  int needs_operator = 0;
+  int attempts = lg_uploader_max_attempts(lake->uploader, &needs_operator);
   if (access(lake->segments_dir, W_OK) != 0) {
     snprintf(why, whylen, "spool %s is not writable: %s", lake->segments_dir, strerror(errno));
   } else if (spooled >= lake->spool_max_bytes) {
@@ -306,12 +309,15 @@ int lg_lake_ready(lg_lake *lake, char *why, size_t whylen) {
              (long long)spooled, (long long)lake->spool_max_bytes);
   } else if (dir && access(dir, W_OK) != 0) {
     snprintf(why, whylen, "lake %s is not writable: %s", dir, strerror(errno));
-  } else if (attempts >= READY_MAX_ATTEMPTS) {
-    char last[256];
+  } else if (attempts >= READY_MAX_ATTEMPTS || needs_operator) {
+    char last[sizeof lake->last_error];
     pthread_mutex_lock(&lake->error_mu);
     snprintf(last, sizeof last, "%s", lake->last_error);
     pthread_mutex_unlock(&lake->error_mu);
-    snprintf(why, whylen, "uploads to %s failed %d times in a row: %s", lg_lake_root(lake), attempts, last);
+    if (needs_operator)
+      snprintf(why, whylen, "uploads to %s fail until an operator acts: %s", lg_lake_root(lake), last);
+    else
+      snprintf(why, whylen, "uploads to %s failed %d times in a row: %s", lg_lake_root(lake), attempts, last);
   } else {
     return 1;
   }
@@ -336,7 +342,7 @@ static int admin_command(void *ctx, const char *command, lg_buf *reply) {
     lg_buf_appendf(reply, "unknown command '%s' (want: flush <timeout_ms>)", command);
     return LG_ERR;
   }
-  char err[512];
+  char err[1024];
   int64_t started = lg_clock_monotonic_ms();
   if (lg_lake_flush(lake, timeout_ms, err, sizeof err) != LG_OK) {
     lg_buf_appends(reply, err);
@@ -423,7 +429,8 @@ lg_lake *lg_lake_open(const lg_lake_options *opt, char *err, size_t errlen) {
   lg_key_host(lake->host, sizeof lake->host);
   atomic_store(&lake->next_seq, (uint64_t)lg_clock_realtime_us());
 
-  if (lake->backend == NULL && (lake->backend = lg_backend_open(opt->root, err, errlen)) == NULL)
+  if (lake->backend == NULL &&
+      (lake->backend = lg_backend_open(opt->root, &opt->store, err, errlen)) == NULL)
     goto fail;
   if ((lake->spool = strdup(opt->spool)) == NULL ||
       (lake->segments_dir = join(opt->spool, "segments")) == NULL ||

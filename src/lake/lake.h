@@ -42,6 +42,7 @@ typedef struct lg_lake_options {
   const char *spool;           /* spool directory, created if missing (required) */
   lg_backend *backend;         /* if set, used instead of opening root; owned by the lake
                                   from then on, also when lg_lake_open fails */
+  lg_backend_options store;    /* settings of the store root names (S3 encryption) */
   int64_t seal_bytes;          /* seal a segment at this size (0: 64 MiB) */
   int64_t seal_ms;             /* ... or at this age (0: 60 s) */
   int64_t spool_max_bytes;     /* refuse writes (LG_LAKE_FULL) beyond this (0: 1 GiB) */
@@ -149,7 +150,7 @@ typedef struct lg_lake_stats {
   int64_t objects_uploaded;
   int64_t upload_failures;
   int64_t objects_pending;    /* sealed, not yet confirmed by the backend */
-  char last_error[256];       /* the last spool or upload error ("" if none) */
+  char last_error[768];       /* the last spool or upload error ("" if none) */
 } lg_lake_stats;
 
 void lg_lake_stats_get(lg_lake *lake, lg_lake_stats *out);

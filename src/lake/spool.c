@@ -193,7 +193,7 @@ static int build_frame(lake_table *t, lg_buf *b, const lg_lake_record *recs, siz
   lg_frame_builder fb;
   if (lg_frame_begin(b, &fb, now_us, &idem) != LG_OK) return LG_ERR;
   for (size_t i = 0; i < n; i++) {
-    int empty;
+    int empty = 0;
     size_t body = object_body(recs[i].json, recs[i].len, &empty);
     if (lg_frame_record_begin(b, &fb, t->nkeys, recs[i].values, recs[i].value_lens) != LG_OK ||
         lg_buf_append(b, recs[i].json, body) != LG_OK ||

@@ -20,6 +20,7 @@ typedef struct upload_item {
   uint64_t seq;          /* segment it was sealed from */
   int64_t size;
   int attempts;          /* failed puts so far */
+  int permanent;         /* the last failure needs an operator (not retryable) */
   int64_t due_ms;        /* monotonic time of the next attempt */
   int busy;              /* a thread is putting it */
   char key[];
@@ -31,6 +32,7 @@ struct lg_uploader {
   pthread_cond_t cond;
   upload_item *items;
   int64_t pending, failures, uploaded;
+  int failing;           /* the last put that ended failed */
   int stopping;
   int64_t deadline_ms;   /* when stopping: give up on what is not done by then */
   pthread_t threads[LG_UPLOAD_THREADS];
@@ -72,6 +74,17 @@ static void remove_item(lg_uploader *u, upload_item *item) {
   }
   u->pending--;
   free(item);
+}
+
+/* Makes every waiting item due now (all of them, or only those whose last failure may
+ * pass later). u->mu held. */
+static void expedite(lg_uploader *u, int retryable_only) {
+  int64_t now = lg_clock_monotonic_ms();
+  for (upload_item *it = u->items; it; it = it->next) {
+    if (!it->busy && it->attempts > 0 && (!retryable_only || !it->permanent) && it->due_ms > now)
+      it->due_ms = now;
+  }
+  pthread_cond_broadcast(&u->cond);
 }
 
 /* Deletes the uploaded object from the outbox, and its directories once empty. */
@@ -124,6 +137,10 @@ static void *upload_thread(void *arg) {
     pthread_mutex_lock(&u->mu);
     if (ok) {
       if (item->attempts > 0) lg_info("uploaded %s after %d failed attempts", item->key, item->attempts);
+      /* The backend takes objects again: what waits out a transient failure's backoff
+       * goes now, instead of up to LG_UPLOAD_BACKOFF_MAX_MS after the store is back. */
+      if (u->failing) expedite(u, 1);
+      u->failing = 0;
       remove_item(u, item);
       u->uploaded++;
       pthread_mutex_unlock(&u->mu);
@@ -133,7 +150,9 @@ static void *upload_thread(void *arg) {
     }
     item->busy = 0;
     item->attempts++;
+    item->permanent = !retryable;
     u->failures++;
+    u->failing = 1;
     int64_t delay = retryable ? lg_upload_backoff_ms(item->attempts, random_u64())
                               : LG_UPLOAD_BACKOFF_MAX_MS;
     item->due_ms = lg_clock_monotonic_ms() + delay;
@@ -219,13 +238,22 @@ int lg_uploader_retry_after_s(lg_uploader *u) {
   return s < 1 ? 1 : s > 60 ? 60 : s;
 }
 
-int lg_uploader_max_attempts(lg_uploader *u) {
-  int most = 0;
+int lg_uploader_max_attempts(lg_uploader *u, int *needs_operator) {
+  int most = 0, permanent = 0;
   pthread_mutex_lock(&u->mu);
-  for (upload_item *it = u->items; it; it = it->next)
+  for (upload_item *it = u->items; it; it = it->next) {
     if (it->attempts > most) most = it->attempts;
+    permanent |= it->attempts > 0 && it->permanent;
+  }
   pthread_mutex_unlock(&u->mu);
+  if (needs_operator) *needs_operator = permanent;
   return most;
+}
+
+void lg_uploader_retry_now(lg_uploader *u) {
+  pthread_mutex_lock(&u->mu);
+  expedite(u, 0);
+  pthread_mutex_unlock(&u->mu);
 }
 
 void lg_uploader_stop(lg_uploader *u, int64_t deadline_ms) {

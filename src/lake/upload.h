@@ -26,8 +26,12 @@ int64_t lg_uploader_failures(lg_uploader *u);
 int64_t lg_uploader_uploaded(lg_uploader *u);
 /* Seconds until the next retry of a failing upload (1 if none is failing). */
 int lg_uploader_retry_after_s(lg_uploader *u);
-/* The most attempts any pending object has had (0 when every upload went through). */
-int lg_uploader_max_attempts(lg_uploader *u);
+/* The most attempts any pending object has had (0 when every upload went through);
+ * *needs_operator (may be NULL) is set to 1 if a pending object's last failure was not
+ * retryable (403, no such bucket...). */
+int lg_uploader_max_attempts(lg_uploader *u, int *needs_operator);
+/* Retries every object that waits out a backoff now (`lakegate flush`). */
+void lg_uploader_retry_now(lg_uploader *u);
 /* The delay before retry number `attempt` (1, 2, ...): exponential, capped, with "equal
  * jitter" (half fixed, half random), so a fleet does not retry in lockstep. */
 int64_t lg_upload_backoff_ms(int attempt, uint64_t random);

@@ -113,14 +113,11 @@ static void push_decoded(lua_State *L, const char *s, size_t len, char *scratch)
   else lua_pushlstring(L, scratch, (size_t)n);
 }
 
-/* parse_query(qs) -> last, all: last maps each name to its last value, all maps each
- * name to the list of its values in order. */
-static int core_parse_query(lua_State *L) {
-  size_t len;
-  const char *qs = luaL_optlstring(L, 1, "", &len);
-  char *scratch = lua_newuserdatauv(L, len + 1, 0);   /* 2 */
-  lua_newtable(L);                                     /* 3: last */
-  lua_newtable(L);                                     /* 4: all */
+void lg_lua_push_parsed_query(lua_State *L, const char *qs, size_t len) {
+  char *scratch = lua_newuserdatauv(L, len + 1, 0);   /* GC-owned scratch */
+  lua_newtable(L);                                     /* scratch last */
+  lua_newtable(L);                                     /* scratch last all */
+  int last = lua_gettop(L) - 1, all = last + 1;
   const char *p = qs, *end = qs + len;
   while (p < end) {
     const char *amp = memchr(p, '&', (size_t)(end - p));
@@ -133,14 +130,14 @@ static int core_parse_query(lua_State *L) {
       else lua_pushliteral(L, "");                                       /* key value */
       lua_pushvalue(L, -2);
       lua_pushvalue(L, -2);
-      lua_rawset(L, 3);                                                  /* last[key] = value */
+      lua_rawset(L, last);                                               /* last[key] = value */
       lua_pushvalue(L, -2);
-      if (lua_rawget(L, 4) != LUA_TTABLE) {                              /* key value list|nil */
+      if (lua_rawget(L, all) != LUA_TTABLE) {                            /* key value list|nil */
         lua_pop(L, 1);
         lua_newtable(L);
         lua_pushvalue(L, -3);
         lua_pushvalue(L, -2);
-        lua_rawset(L, 4);                                                /* all[key] = list */
+        lua_rawset(L, all);                                              /* all[key] = list */
       }
       lua_insert(L, -2);                                                 /* key list value */
       lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
@@ -148,6 +145,15 @@ static int core_parse_query(lua_State *L) {
     }
     p = stop + 1;
   }
+  lua_remove(L, last - 1);                             /* last all */
+}
+
+/* parse_query(qs) -> last, all: last maps each name to its last value, all maps each
+ * name to the list of its values in order. */
+static int core_parse_query(lua_State *L) {
+  size_t len;
+  const char *qs = luaL_optlstring(L, 1, "", &len);
+  lg_lua_push_parsed_query(L, qs, len);
   return 2;
 }
 

@@ -13,6 +13,7 @@
     return opener(L);                                    \
   }
 
+ENTRY(athenaclient, lg_open_athenaclient)
 ENTRY(auth, lg_open_auth)
 ENTRY(core, lg_open_core)
 ENTRY(gzip, lg_open_gzip)

@@ -4,6 +4,7 @@
 #include <lauxlib.h>
 
 static const luaL_Reg preloads[] = {
+  {"lakegate.athenaclient", lg_open_athenaclient},
   {"lakegate.auth", lg_open_auth},
   {"lakegate.core", lg_open_core},
   {"lakegate.gzip", lg_open_gzip},

@@ -14,6 +14,24 @@ int lg_open_ratelimit(lua_State *L);    /* lakegate.ratelimit (ratelimit.c) */
 int lg_open_shared(lua_State *L);       /* lakegate.shared (shared.c) */
 int lg_open_http(lua_State *L);         /* lakegate.http (http_client.c) */
 int lg_open_s3(lua_State *L);           /* lakegate.s3 (s3.c) */
+int lg_open_athenaclient(lua_State *L); /* lakegate.athenaclient (athena.c) */
+
+/* The server's Athena settings, which lakegate.athena reads through
+ * lakegate.athenaclient.settings(). Strings are copied; NULL means "". */
+typedef struct lg_lua_athena_settings {
+  const char *database;    /* the database queries run in */
+  const char *workgroup;   /* "" for primary */
+  const char *output;      /* s3://bucket/prefix/ for results ("" if the workgroup has one) */
+  long timeout_ms;         /* default deadline of a blocking query */
+  long max_queries;        /* blocking queries allowed at once, process-wide; 0: no cap */
+} lg_lua_athena_settings;
+
+/* Sets the Athena settings; call before any thread uses lakegate.athenaclient. */
+void lg_lua_athena_configure(const lg_lua_athena_settings *s);
+
+/* Pushes the query string's values: last (name -> last value) and all (name -> list of
+ * values), as lakegate.core.parse_query returns them (core.c). */
+void lg_lua_push_parsed_query(lua_State *L, const char *qs, size_t len);
 
 /* Entry limit of lakegate.shared (default 100000); call before any thread uses it. */
 void lg_lua_shared_capacity(size_t entries);

@@ -12,6 +12,7 @@
  * Calls block the calling worker until S3 answers (retries included). `status` is the
  * HTTP status of S3's answer, 0 when none arrived. Misuse raises; S3 failures return. */
 #include "lua/modules.h"
+#include "lua/options.h"
 #include "aws/s3.h"
 #include "util/common.h"
 
@@ -33,51 +34,16 @@ typedef struct client {
 
 /* ===================== options ===================== */
 
-/* 1 if there is an options table at idx (0 means "no options"). */
-static int has_opts(lua_State *L, int idx) {
-  return idx > 0 && !lua_isnoneornil(L, idx);
-}
-
-/* opts[name] as a string, or NULL when absent; raises on another type. */
-static const char *opt_string(lua_State *L, int idx, const char *name) {
-  if (!has_opts(L, idx)) return NULL;
-  lua_getfield(L, idx, name);   /* the value stays on the stack while opts are read */
-  if (lua_isnil(L, -1)) return NULL;
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "option '%s' must be a string", name);
-  return lua_tostring(L, -1);
-}
-
-static lua_Integer opt_integer(lua_State *L, int idx, const char *name, lua_Integer def) {
-  if (!has_opts(L, idx)) return def;
-  lua_getfield(L, idx, name);
-  lua_Integer v = lua_isnil(L, -1) ? def : luaL_checkinteger(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-/* One of the listed words (or def when absent); raises for another. */
-static int opt_choice(lua_State *L, int idx, const char *name, const char *const words[], int def) {
-  const char *v = opt_string(L, idx, name);
-  if (v == NULL) return def;
-  for (int i = 0; words[i]; i++)
-    if (strcmp(v, words[i]) == 0) return i;
-  return luaL_error(L, "option '%s': unknown value '%s'", name, v);
-}
-
-static void check_opts(lua_State *L, int idx) {
-  if (has_opts(L, idx)) luaL_checktype(L, idx, LUA_TTABLE);
-}
-
 static lg_s3_put_options put_options(lua_State *L, int idx) {
   static const char *const checksums[] = {"md5", "sha256", NULL};
   static const char *const sse[] = {"none", "AES256", "aws:kms", NULL};
-  check_opts(L, idx);
+  lg_lua_check_opts(L, idx);
   lg_s3_put_options o;
-  o.content_type = opt_string(L, idx, "content_type");
-  o.content_encoding = opt_string(L, idx, "content_encoding");
-  o.checksum = (lg_s3_checksum)opt_choice(L, idx, "checksum", checksums, LG_S3_CHECKSUM_MD5);
-  o.sse = (lg_s3_sse)opt_choice(L, idx, "sse", sse, LG_S3_SSE_NONE);
-  o.kms_key_id = opt_string(L, idx, "kms_key_id");
+  o.content_type = lg_lua_opt_string(L, idx, "content_type");
+  o.content_encoding = lg_lua_opt_string(L, idx, "content_encoding");
+  o.checksum = (lg_s3_checksum)lg_lua_opt_choice(L, idx, "checksum", checksums, LG_S3_CHECKSUM_MD5);
+  o.sse = (lg_s3_sse)lg_lua_opt_choice(L, idx, "sse", sse, LG_S3_SSE_NONE);
+  o.kms_key_id = lg_lua_opt_string(L, idx, "kms_key_id");
   return o;
 }
 
@@ -122,21 +88,21 @@ static client *new_client(lua_State *L) {
 /* Fills c from opts at idx (may be absent). Returns LG_OK or LG_ERR with err set. */
 static int build_client(lua_State *L, int idx, client *c, char *err, size_t errlen) {
   static const char *const styles[] = {"auto", "path", "virtual", NULL};
-  check_opts(L, idx);
+  lg_lua_check_opts(L, idx);
   luaL_checkstack(L, 12, "reading S3 client options");
   int top = lua_gettop(L);
-  const char *id = opt_string(L, idx, "access_key_id");
-  const char *secret = opt_string(L, idx, "secret_access_key");
-  const char *token = opt_string(L, idx, "session_token");
+  const char *id = lg_lua_opt_string(L, idx, "access_key_id");
+  const char *secret = lg_lua_opt_string(L, idx, "secret_access_key");
+  const char *token = lg_lua_opt_string(L, idx, "session_token");
   if ((id == NULL) != (secret == NULL))
     luaL_error(L, "give both access_key_id and secret_access_key, or neither");
   lg_s3_options o = {0};
-  o.region = opt_string(L, idx, "region");
-  o.endpoint = opt_string(L, idx, "endpoint");
-  o.profile = opt_string(L, idx, "profile");
-  o.addressing = (lg_s3_addressing)opt_choice(L, idx, "addressing", styles, LG_S3_ADDRESSING_AUTO);
-  o.retry.max_attempts = (int)opt_integer(L, idx, "max_attempts", 0);
-  o.timeout_ms = (long)opt_integer(L, idx, "timeout_ms", 0);
+  o.region = lg_lua_opt_string(L, idx, "region");
+  o.endpoint = lg_lua_opt_string(L, idx, "endpoint");
+  o.profile = lg_lua_opt_string(L, idx, "profile");
+  o.addressing = (lg_s3_addressing)lg_lua_opt_choice(L, idx, "addressing", styles, LG_S3_ADDRESSING_AUTO);
+  o.retry.max_attempts = (int)lg_lua_opt_integer(L, idx, "max_attempts", 0);
+  o.timeout_ms = (long)lg_lua_opt_integer(L, idx, "timeout_ms", 0);
   if (id && (c->creds = o.credentials = lg_aws_provider_new_static(id, secret, token, err, errlen)) == NULL)
     return LG_ERR;
   c->s3 = lg_s3_new(&o, err, errlen);
@@ -165,9 +131,11 @@ static lg_s3 *target(lua_State *L, int *a) {
     return c->s3;
   }
   *a = 1;
-  if (lua_getfield(L, LUA_REGISTRYINDEX, DEFAULT_CLIENT) == LUA_TUSERDATA)
-    return ((client *)lua_touserdata(L, -1))->s3;
+  /* Nothing stays pushed: the arguments' indexes must keep meaning what the caller passed. */
+  int cached = lua_getfield(L, LUA_REGISTRYINDEX, DEFAULT_CLIENT) == LUA_TUSERDATA;
+  client *made = cached ? lua_touserdata(L, -1) : NULL;
   lua_pop(L, 1);
+  if (cached) return made->s3;   /* the registry keeps the userdata alive */
   client *c = new_client(L);
   char err[LG_ERRLEN];
   if (build_client(L, 0, c, err, sizeof err) != LG_OK) {
@@ -211,8 +179,8 @@ static int client_get(lua_State *L) {
   lg_s3 *s3 = target(L, &a);
   if (s3 == NULL) return 2;
   const char *bucket = luaL_checkstring(L, a), *key = luaL_checkstring(L, a + 1);
-  check_opts(L, a + 2);
-  lua_Integer max_size = opt_integer(L, a + 2, "max_size", 0);
+  lg_lua_check_opts(L, a + 2);
+  lua_Integer max_size = lg_lua_opt_integer(L, a + 2, "max_size", 0);
   luaL_argcheck(L, max_size >= 0, a + 2, "max_size must not be negative");
   lg_buf body = LG_BUF_INIT;
   lg_s3_object info;
@@ -271,12 +239,12 @@ static int client_list(lua_State *L) {
   lg_s3 *s3 = target(L, &a);
   if (s3 == NULL) return 2;
   const char *bucket = luaL_checkstring(L, a);
-  check_opts(L, a + 1);
-  lg_s3_list_options o = {opt_string(L, a + 1, "prefix"), opt_string(L, a + 1, "delimiter"),
-                          opt_string(L, a + 1, "start_after"),
-                          opt_string(L, a + 1, "continuation_token"),
-                          (int)opt_integer(L, a + 1, "max_keys", 0)};
-  lua_Integer limit = opt_integer(L, a + 1, "limit", 0), n = 0, np = 0;
+  lg_lua_check_opts(L, a + 1);
+  lg_s3_list_options o = {lg_lua_opt_string(L, a + 1, "prefix"), lg_lua_opt_string(L, a + 1, "delimiter"),
+                          lg_lua_opt_string(L, a + 1, "start_after"),
+                          lg_lua_opt_string(L, a + 1, "continuation_token"),
+                          (int)lg_lua_opt_integer(L, a + 1, "max_keys", 0)};
+  lua_Integer limit = lg_lua_opt_integer(L, a + 1, "limit", 0), n = 0, np = 0;
   lua_newtable(L);   /* result */
   lua_newtable(L);   /* result.prefixes */
   lg_s3_listing page = LG_S3_LISTING_INIT;

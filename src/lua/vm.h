@@ -12,7 +12,8 @@
 
 typedef struct lg_vm_options {
   const char *lua_dir;      /* the runtime library (directory holding lakegate/) */
-  const char *routes_dir;   /* the operator's route folder (names files in messages) */
+  const char *routes_dir;   /* the operator's route folder (names files in messages); NULL:
+                               a state with the runtime library only (CLI commands) */
   const lg_snapshot *routes;   /* its contents; NULL reads the folder itself */
   lg_lake *lake;            /* lake for lake.put, or NULL (lakegate check) */
   long max_json_depth;      /* nesting limit for request bodies */
@@ -37,6 +38,9 @@ lua_State *lg_vm_state(lg_vm *vm);
 
 /* Pushes the app's request handler: function(req) -> status, body, headers, route. */
 void lg_vm_push_handler(lg_vm *vm);
+
+/* Pushes the app (lakegate.app), or nil if the state has no routes. */
+void lg_vm_push_app(lg_vm *vm);
 
 /* Runs the app's on_start hooks (once per generation). Returns LG_OK, or LG_ERR with the
  * first failure (file:line) in err. */

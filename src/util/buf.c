@@ -62,6 +62,17 @@ int lg_buf_appendf(lg_buf *b, const char *fmt, ...) {
   return rc;
 }
 
+int lg_buf_append_int(lg_buf *b, long long v) {
+  char text[24], *p = text + sizeof text;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  return lg_buf_append(b, p, (size_t)(text + sizeof text - p));
+}
+
 void lg_buf_reset(lg_buf *b) {
   b->len = 0;
   if (b->data) b->data[0] = '\0';

@@ -20,6 +20,9 @@ int lg_buf_appendc(lg_buf *b, char c);
 int lg_buf_appends(lg_buf *b, const char *s);
 int lg_buf_appendf(lg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int lg_buf_vappendf(lg_buf *b, const char *fmt, va_list ap);
+/* Appends a decimal integer (without printf: this runs several times per request). */
+int lg_buf_append_int(lg_buf *b, long long v);
+
 /* Empties the buffer but keeps its memory for reuse. */
 void lg_buf_reset(lg_buf *b);
 /* Frees the memory; the buffer is empty and reusable afterwards. Accepts an empty buffer. */

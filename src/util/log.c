@@ -73,7 +73,11 @@ void lg_log_json_string(lg_buf *b, const char *s) {
 void lg_log_json_begin(lg_buf *b, lg_log_level level, const char *tag) {
   char ts[LG_RFC3339_LEN];
   lg_clock_rfc3339(lg_clock_realtime_us(), ts);
-  lg_buf_appendf(b, "{\"time\":\"%s\",\"level\":\"%s\",\"module\":", ts, level_names[level]);
+  lg_buf_append(b, "{\"time\":\"", 9);
+  lg_buf_append(b, ts, LG_RFC3339_LEN - 1);
+  lg_buf_append(b, "\",\"level\":\"", 11);
+  lg_buf_appends(b, level_names[level]);
+  lg_buf_append(b, "\",\"module\":", 11);
   lg_log_json_string(b, tag);
 }
 

@@ -7,6 +7,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
@@ -31,13 +33,17 @@ static void note_client(const struct mg_request_info *ri) {
   if (srv.nports < MAX_PORTS) srv.ports[srv.nports++] = ri->remote_port;
 }
 
-/* Answers every request with its method and the length of its body; /big sends 4 KiB. */
+#define STALL_MS 4000   /* how long /stall keeps a request before answering */
+
+/* Answers every request with its method and the length of its body; /big sends 4 KiB;
+ * /stall answers only after STALL_MS, as a peer that hangs. */
 static int echo(struct mg_connection *c, void *ud) {
   const struct mg_request_info *ri = mg_get_request_info(c);
   char buf[4096];
   long total = 0;
   int n;
   while ((n = mg_read(c, buf, sizeof buf)) > 0) total += n;
+  if (strcmp(ri->local_uri, "/stall") == 0) usleep(STALL_MS * 1000);
   const char *type = mg_get_header(c, "Content-Type");
   pthread_mutex_lock(&srv.lock);
   note_client(ri);
@@ -201,10 +207,38 @@ static void failures_say_if_they_may_pass_later(void) {
   lg_http_transport_free(t);
 }
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void a_peer_that_hangs_fails_at_the_stall_timeout(void) {
+  start_server();
+  char err[LG_ERRLEN];
+  lg_http_curl_options o = {.timeout_ms = 60000, .stall_timeout_ms = 1000};
+  lg_http_transport *t = lg_http_curl_new(&o, err, sizeof err);
+  ASSERT_MSG(t != NULL, err);
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/stall", srv.port);
+  lg_http_request req = {"PUT", url, NULL, "abc", 3, 0, 0};
+  lg_http_response resp = LG_HTTP_RESPONSE_INIT;
+  lg_http_error e;
+  int64_t started = now_ms();
+  ASSERT_INT_EQ(lg_http_perform(t, &req, &resp, &e), LG_ERR, "a hanging peer fails");
+  int64_t took = now_ms() - started;
+  ASSERT_MSG(took >= 1000 && took < STALL_MS - 500, "after the stall timeout, before the answer");
+  ASSERT_INT_EQ(e.retryable, 1, "it may answer next time");
+  ASSERT_STR_EQ(e.message, "timed out (no byte moved for 1000 ms)", "message");
+  lg_http_response_free(&resp);
+  lg_http_transport_free(t);
+}
+
 const lg_test_case aws_http_tests[] = {
   {"sequential_calls_reuse_one_connection", sequential_calls_reuse_one_connection},
   {"threads_share_the_pool", threads_share_the_pool},
   {"requests_and_answers", requests_and_answers},
   {"failures_say_if_they_may_pass_later", failures_say_if_they_may_pass_later},
+  {"a_peer_that_hangs_fails_at_the_stall_timeout", a_peer_that_hangs_fails_at_the_stall_timeout},
   {NULL, NULL},
 };

@@ -3,6 +3,7 @@
  * multipart uploads (with abort), listing pages. The same client against a real
  * S3-compatible server is tested in test_s3_moto.c. */
 #include "test.h"
+#include "fake_http.h"
 #include "aws/digest.h"
 #include "aws/s3.h"
 #include "util/common.h"
@@ -12,62 +13,9 @@
 
 /* ===================== the fake transport ===================== */
 
-#define MAX_EXCHANGES 16
+#define MAX_EXCHANGES FAKE_HTTP_MAX
 
-typedef struct answer {
-  long status;              /* 0: a transport failure */
-  const char *body;
-  const char *etag;         /* an ETag header, or NULL */
-  int retryable;            /* for transport failures */
-} answer;
-
-typedef struct seen_request {
-  char method[8];
-  char url[1200];
-  lg_http_headers headers;
-  lg_buf body;
-} seen_request;
-
-typedef struct fake_http {
-  lg_http_transport base;
-  answer answers[MAX_EXCHANGES];   /* played in order; then 200 with no body */
-  int nanswers;
-  seen_request seen[MAX_EXCHANGES];
-  int nseen;
-} fake_http;
-
-static int fake_perform(lg_http_transport *t, const lg_http_request *req, lg_http_response *resp,
-                        lg_http_error *e) {
-  fake_http *f = (fake_http *)t;
-  ASSERT_MSG(f->nseen < MAX_EXCHANGES, "too many requests for the fake transport");
-  seen_request *s = &f->seen[f->nseen];
-  snprintf(s->method, sizeof s->method, "%s", req->method);
-  snprintf(s->url, sizeof s->url, "%s", req->url);
-  for (size_t i = 0; req->headers && i < req->headers->len; i++)
-    lg_http_headers_add(&s->headers, req->headers->items[i].name, req->headers->items[i].value);
-  lg_buf_append(&s->body, req->body ? req->body : "", req->body_len);
-  answer a = f->nseen < f->nanswers ? f->answers[f->nseen] : (answer){200, NULL, NULL, 0};
-  f->nseen++;
-  if (a.status == 0) {
-    e->retryable = a.retryable;
-    snprintf(e->message, sizeof e->message, "connection refused (fake)");
-    return LG_ERR;
-  }
-  resp->status = a.status;
-  if (a.body) lg_buf_appends(&resp->body, a.body);
-  if (a.etag) lg_http_headers_add(&resp->headers, "ETag", a.etag);
-  return LG_OK;
-}
-
-static void fake_destroy(lg_http_transport *t) {
-  fake_http *f = (fake_http *)t;
-  for (int i = 0; i < f->nseen; i++) {
-    lg_http_headers_free(&f->seen[i].headers);
-    lg_buf_free(&f->seen[i].body);
-  }
-}
-
-static const lg_http_transport_vtable fake_vtable = {fake_perform, fake_destroy};
+typedef fake_answer answer;
 
 static fake_http fake;
 static long slept[MAX_EXCHANGES];
@@ -83,8 +31,7 @@ static void record_sleep(long ms) {
 
 /* A client on the fake transport with static credentials. */
 static lg_s3 *fake_client(const char *endpoint, lg_s3_addressing addressing, lg_aws_provider **creds) {
-  memset(&fake, 0, sizeof fake);
-  fake.base.vt = &fake_vtable;
+  fake_http_init(&fake);
   nslept = 0;
   unsetenv("AWS_ENDPOINT_URL");   /* only the test decides the endpoint */
   setenv("AWS_CONFIG_FILE", "/dev/null", 1);
@@ -106,11 +53,11 @@ static lg_s3 *local_client(lg_aws_provider **creds) {
 static void free_client(lg_s3 *s3, lg_aws_provider *creds) {
   lg_s3_free(s3);
   lg_aws_provider_free(creds);
-  fake_destroy(&fake.base);
+  fake_http_free(&fake);
 }
 
 static void script(answer a) {
-  fake.answers[fake.nanswers++] = a;
+  fake_http_script(&fake, a);
 }
 
 static const char *header(int i, const char *name) {

@@ -84,7 +84,7 @@ static void the_file_backend_writes_atomically(void) {
   FILE *f = fopen(src, "wb");
   fputs("hello", f);
   fclose(f);
-  lg_backend *b = lg_backend_open(d.lake, err, sizeof err);
+  lg_backend *b = lg_backend_open(d.lake, NULL, err, sizeof err);
   ASSERT_MSG(b != NULL, err);
   lg_backend_object obj = {"t/dt=2026-01-01/hr=00/a.json.gz", src, 5, "application/x-ndjson", "gzip"};
   int retryable = -1;
@@ -118,10 +118,70 @@ static void the_file_backend_writes_atomically(void) {
   fixture_remove(&d);
 }
 
+static void an_operator_is_needed_and_flush_retries_at_once(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  fake_backend *fake = fake_backend_new(&d, -1);   /* a wrong secret: every put fails */
+  atomic_store(&fake->retryable, 0);
+  lg_lake_options opt = {.backend = &fake->base};
+  lg_lake *lake = fixture_open(&d, &opt);
+  char err[512], why[1024];
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 1, "ready before any failure");
+  ASSERT_INT_EQ(lg_lake_put(lake, "t", "{\"n\":1}", 7, NULL, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_flush(lake, 300, err, sizeof err), LG_ERR, "the backend refuses");
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 1, "one attempt; the next is LG_UPLOAD_BACKOFF_MAX_MS away");
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 0, "one failure that needs an operator is enough");
+  ASSERT_MSG(strstr(why, "fail until an operator acts: fake: PUT t/") != NULL, why);
+  atomic_store(&fake->fail_next, 0);   /* the operator fixed it */
+  int64_t started = lg_clock_monotonic_ms();
+  ASSERT_INT_EQ(lg_lake_flush(lake, DEADLINE_MS, err, sizeof err), LG_OK, err);
+  ASSERT_MSG(lg_clock_monotonic_ms() - started < LG_UPLOAD_BACKOFF_MAX_MS / 4,
+             "flush retries at once instead of waiting out the backoff");
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 2, "one more put");
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, sizeof why), 1, why);
+  lg_lake_close(lake);
+  fixture_remove(&d);
+}
+
+static int64_t uploaded(lg_lake *lake) {
+  lg_lake_stats st;
+  lg_lake_stats_get(lake, &st);
+  return st.objects_uploaded;
+}
+
+static void objects_waiting_out_a_backoff_go_once_an_upload_passes(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  fake_backend *fake = fake_backend_new(&d, -1);   /* down, for a while */
+  lg_lake_options opt = {.backend = &fake->base};
+  lg_lake *lake = fixture_open(&d, &opt);
+  char err[512];
+  ASSERT_INT_EQ(lg_lake_put(lake, "a", "{\"n\":1}", 7, NULL, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_flush(lake, 50, err, sizeof err), LG_ERR, "sealed, not uploaded");
+  /* After its fifth failure, the object waits 1.6 to 3.2 s (lg_upload_backoff_ms). */
+  int64_t end = lg_clock_monotonic_ms() + DEADLINE_MS;
+  while (atomic_load(&fake->puts) < 5 && lg_clock_monotonic_ms() < end) usleep(2000);
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 5, "five failed puts");
+  atomic_store(&fake->fail_next, 0);   /* the store is back */
+  int64_t back = lg_clock_monotonic_ms();
+  lg_lake_table_options quick = {.seal_ms = 20};
+  ASSERT_INT_EQ(lg_lake_declare(lake, "b", &quick, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_put(lake, "b", "{\"n\":2}", 7, NULL, err, sizeof err), LG_OK, err);
+  while (uploaded(lake) < 2 && lg_clock_monotonic_ms() < end) usleep(2000);
+  ASSERT_INT_EQ(uploaded(lake), 2, "both objects uploaded");
+  ASSERT_MSG(lg_clock_monotonic_ms() - back < 1000,
+             "the waiting object went right after the new one passed, not at its backoff's end");
+  lg_lake_close(lake);
+  fixture_remove(&d);
+}
+
 const lg_test_case upload_tests[] = {
   {"backoff_grows_is_capped_and_jittered", backoff_grows_is_capped_and_jittered},
   {"retries_until_the_backend_confirms", retries_until_the_backend_confirms},
   {"objects_wait_in_the_outbox_across_restarts", objects_wait_in_the_outbox_across_restarts},
   {"the_file_backend_writes_atomically", the_file_backend_writes_atomically},
+  {"an_operator_is_needed_and_flush_retries_at_once", an_operator_is_needed_and_flush_retries_at_once},
+  {"objects_waiting_out_a_backoff_go_once_an_upload_passes",
+   objects_waiting_out_a_backoff_go_once_an_upload_passes},
   {NULL, NULL},
 };

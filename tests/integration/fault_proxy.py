@@ -3,8 +3,9 @@ server (moto), for outage tests. Standard library only; runs in threads of the t
 
 Modes (set_mode): "pass" forwards both ways; "reset" accepts and resets every connection
 (RST); "refuse" closes the listening socket, so connections are refused, and cuts the
-open ones; "stall" accepts and forwards nothing. reset_next(n) resets the next n
-connections, then passes again. Everything it starts stops in stop().
+open ones; "stall" accepts and forwards nothing; "hold" forwards requests to the server
+but drops its answers (the server acts, the client never learns it did). reset_next(n)
+resets the next n connections, then passes again. Everything it starts stops in stop().
 """
 import socket
 import struct
@@ -38,7 +39,7 @@ class FaultProxy:
         return self
 
     def set_mode(self, mode):
-        if mode not in ("pass", "reset", "refuse", "stall"):
+        if mode not in ("pass", "reset", "refuse", "stall", "hold"):
             raise ValueError(mode)
         with self._lock:
             self._mode = mode
@@ -120,12 +121,12 @@ class FaultProxy:
             return
         with self._lock:
             self._conns.add(upstream)
-        for src, dst in ((client, upstream), (upstream, client)):
-            t = threading.Thread(target=self._pump, args=(src, dst), daemon=True)
+        for src, dst, answers in ((client, upstream, False), (upstream, client, True)):
+            t = threading.Thread(target=self._pump, args=(src, dst, answers), daemon=True)
             t.start()
             self._threads.append(t)
 
-    def _pump(self, src, dst):
+    def _pump(self, src, dst, answers):
         src.settimeout(POLL_S)
         while not self._stopping.is_set():
             try:
@@ -136,6 +137,8 @@ class FaultProxy:
                 break
             if not data:
                 break
+            if answers and self._mode == "hold":
+                continue
             try:
                 dst.sendall(data)
             except OSError:

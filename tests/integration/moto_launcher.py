@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs moto's S3 (and IAM) server on 127.0.0.1 with signature checking on, for the tests.
+"""Runs moto's server (S3, Athena, IAM) on 127.0.0.1 with signature checking on, for the tests.
 
 Needs moto's server mode (`pip install 'moto[server]'`) in the Python that runs it; the
 tests run it with the python3 on PATH (scripts/install-deps --test checks it imports).
@@ -8,8 +8,9 @@ tests run it with the python3 on PATH (scripts/install-deps --test checks it imp
 
 1. Signature checking: moto checks SigV4 signatures once INITIAL_NO_AUTH_ACTION_COUNT
    actions have been served. The launcher spends those actions on creating an IAM user,
-   its access key and an S3 policy through moto's IAM API; from then on every request
-   must be signed with that key, and a wrong secret gets 403 SignatureDoesNotMatch.
+   its access key and a policy (S3, Athena, Glue) through moto's IAM API; from then on
+   every request must be signed with that key, and a wrong secret gets 403
+   SignatureDoesNotMatch.
 2. moto 5.2.1 recomputes the signature over the *decoded* request path and query, while
    S3 and every SDK sign the URI-encoded form: keys with '=' (Hive partitions, dt=...)
    and listings with prefix=lake/ fail with correct signatures, boto3's included. The
@@ -29,10 +30,8 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 import threading
-import time
 from urllib.parse import quote, unquote_to_bytes
 
 # Three unauthenticated actions: CreateUser, CreateAccessKey, PutUserPolicy.
@@ -46,11 +45,13 @@ from moto.iam import access_control  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+import serving  # noqa: E402
+
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 USER = "lakegate-test"
 POLICY = {"Version": "2012-10-17",
-          "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+          "Statement": [{"Effect": "Allow", "Action": ["s3:*", "athena:*", "glue:*"], "Resource": "*"}]}
 
 # ===================== the raw request target =====================
 
@@ -105,30 +106,19 @@ access_control.S3IAMRequest._create_aws_request = s3_request_from_raw_target
 
 
 def bootstrap(endpoint, buckets):
-    """Spends the unauthenticated actions on an IAM user with an S3 policy and its access
+    """Spends the unauthenticated actions on an IAM user with its policy and its access
     key; then creates the buckets with that key (the first signed requests)."""
     iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION,
                        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
     iam.create_user(UserName=USER)
     key = iam.create_access_key(UserName=USER)["AccessKey"]
-    iam.put_user_policy(UserName=USER, PolicyName="s3-all", PolicyDocument=json.dumps(POLICY))
+    iam.put_user_policy(UserName=USER, PolicyName="lake-all", PolicyDocument=json.dumps(POLICY))
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
                       aws_access_key_id=key["AccessKeyId"],
                       aws_secret_access_key=key["SecretAccessKey"])
     for bucket in buckets:
         s3.create_bucket(Bucket=bucket)
     return key
-
-
-def watch_parent(parent_pid, server):
-    """Stops the server once the parent process is gone."""
-    while True:
-        try:
-            os.kill(parent_pid, 0)
-        except ProcessLookupError:
-            server.shutdown()
-            return
-        time.sleep(0.5)
 
 
 def main():
@@ -142,25 +132,12 @@ def main():
     app = capture_raw_target(DomainDispatcherApplication(create_backend_app))
     server = make_server(HOST, args.port, app, threaded=True)
     endpoint = "http://%s:%d" % (HOST, server.server_port)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
 
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid, server), daemon=True).start()
-
-    key = bootstrap(endpoint, args.bucket)
-    print(json.dumps({"endpoint": endpoint, "region": REGION,
-                      "access_key_id": key["AccessKeyId"],
-                      "secret_access_key": key["SecretAccessKey"],
-                      "pid": os.getpid()}), flush=True)
-    while serving.is_alive():
-        serving.join(0.5)
-    server.server_close()
-    return 0
+    def ready():
+        key = bootstrap(endpoint, args.bucket)
+        return {"endpoint": endpoint, "region": REGION, "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"]}
+    return serving.serve(server, args.parent_pid, ready)
 
 
 if __name__ == "__main__":

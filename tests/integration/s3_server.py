@@ -1,5 +1,6 @@
 """Helpers for tests that need S3: moto's server (started by moto_launcher.py, stopped by
-PID) and boto3 as an independent client (boto_check.py). Standard library only: moto
+PID) and boto3 as an independent client (boto_check.py); `launch` starts any of this
+folder's server scripts the same way. Standard library only: moto
 and boto3 run in child processes, in the Python named by LAKEGATE_MOTO_PYTHON (default:
 the Python running the tests).
 """
@@ -22,6 +23,43 @@ def moto_python():
     return os.environ.get("LAKEGATE_MOTO_PYTHON") or sys.executable
 
 
+def ready_line(proc, what):
+    """The launcher's ready line (one JSON object), within START_DEADLINE_S."""
+    end = time.monotonic() + START_DEADLINE_S
+    while time.monotonic() < end:
+        readable, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if readable:
+            line = proc.stdout.readline()
+            if line:
+                return json.loads(line)
+        if proc.poll() is not None:
+            raise AssertionError("%s exited (%d): %s\n%s" % (
+                what, proc.returncode, proc.stderr.read()[-3000:], INSTALL_HINT))
+    raise AssertionError("%s did not start within %.0f s" % (what, START_DEADLINE_S))
+
+
+def launch(script, args, what):
+    """Starts a server script of this folder with moto's Python, told to exit with this
+    process. Returns (process, its ready line); stops it if it never gets ready."""
+    proc = subprocess.Popen([moto_python(), os.path.join(HERE, script), "--parent-pid", str(os.getpid())]
+                            + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        return proc, ready_line(proc, what)
+    except BaseException:
+        stop(proc)
+        raise
+
+
+def stop(proc):
+    """SIGTERM, a bounded wait, then SIGKILL. Safe to call more than once, and with None."""
+    if proc is None:
+        return
+    server.stop_process(proc, STOP_DEADLINE_S)
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()
+
+
 class MotoServer:
     """moto's S3 server on 127.0.0.1 with signature checking on (see moto_launcher.py).
     After start(): endpoint, region, access_key_id, secret_access_key."""
@@ -31,42 +69,19 @@ class MotoServer:
         self.proc = None
 
     def start(self):
-        args = [moto_python(), os.path.join(HERE, "moto_launcher.py"), "--parent-pid", str(os.getpid())]
+        args = []
         for b in self.buckets:
             args += ["--bucket", b]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        try:
-            ready = self._ready_line()
-        except BaseException:
-            self.stop()
-            raise
+        self.proc, ready = launch("moto_launcher.py", args, "moto")
         self.endpoint = ready["endpoint"]
         self.region = ready["region"]
         self.access_key_id = ready["access_key_id"]
         self.secret_access_key = ready["secret_access_key"]
         return self
 
-    def _ready_line(self):
-        end = time.monotonic() + START_DEADLINE_S
-        while time.monotonic() < end:
-            readable, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if readable:
-                line = self.proc.stdout.readline()
-                if line:
-                    return json.loads(line)
-            if self.proc.poll() is not None:
-                raise AssertionError("moto's launcher exited (%d): %s\n%s" % (
-                    self.proc.returncode, self.proc.stderr.read()[-3000:], INSTALL_HINT))
-        raise AssertionError("moto did not start within %.0f s" % START_DEADLINE_S)
-
     def stop(self):
         """SIGTERM, a bounded wait, then SIGKILL. Safe to call more than once."""
-        if self.proc is None:
-            return
-        server.stop_process(self.proc, STOP_DEADLINE_S)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            stream.close()
+        stop(self.proc)
 
     def aws_env(self, endpoint=None, secret=None, **extra):
         """Environment variables that point lakegate (or any SDK) at this server."""

@@ -65,6 +65,13 @@ class ObservabilityTest(unittest.TestCase):
         self.assertEqual({'{result="ok"}': 1, '{result="failed"}': 0}, samples(text, "lakegate_reloads_total"))
         memory = samples(text, "lakegate_lua_memory_bytes")
         self.assertTrue(memory and all(v > 10000 for v in memory.values()), "each busy VM reports its memory")
+        self.assertEqual(7 + 3, samples(text, "lakegate_lake_records_total")[""],
+                         "the lake counted the 7 stored records and the 3 dead letters")
+        server.flush(os.path.join(self.tmp, "spool"))
+        text = server.request(srv.port, "GET", "/metrics")[2].decode()
+        self.assertGreaterEqual(samples(text, "lakegate_lake_objects_uploaded_total")[""], 1)
+        self.assertEqual(0, samples(text, "lakegate_lake_objects_pending")[""])
+        self.assertGreaterEqual(samples(text, "lakegate_lake_fsyncs_total")[""], 1)
 
     def test_every_request_has_one_access_line(self):
         srv = self.start()

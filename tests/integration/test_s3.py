@@ -27,11 +27,11 @@ class S3Test(unittest.TestCase):
         cls.moto = MotoServer(buckets=[BUCKET]).start()
         cls.addClassCleanup(cls.moto.stop)
 
-    def start_lakegate(self, **aws):
+    def start_lakegate(self, extra=(), **aws):
         """A lakegate serving the S3 fixture routes, pointed at moto (or as `aws` says)."""
         workdir = tempfile.mkdtemp(prefix="lg_s3_")
         env = server.clean_env(LAKEGATE_TEST_BUCKET=BUCKET, **self.moto.aws_env(**aws))
-        srv = server.start_server(workdir, routes=ROUTES, env=env)
+        srv = server.start_server(workdir, routes=ROUTES, extra=extra, env=env)
         self.addCleanup(srv.stop)
         return srv
 
@@ -48,6 +48,20 @@ class S3Test(unittest.TestCase):
         self.assertEqual(info["etag"], listed[0]["etag"])
         self.assertEqual(body.encode(), bytes.fromhex(got["body_hex"]))
         self.assertEqual("application/x-ndjson", got["content_type"])
+
+    def test_module_shortcuts_call_after_call_on_one_worker(self):
+        # One thread: every call after the first finds the state's default client made.
+        srv = self.start_lakegate(extra=("--threads", "1"))
+        key = "shortcuts/dt=2026-11-27/part.json"
+        for round_ in range(3):
+            body = "round %d" % round_
+            status, info = post(srv, "/s3/put", {"key": key, "body": body, "content_type": "text/plain"})
+            self.assertEqual(201, status, (round_, info))
+            status, got = post(srv, "/s3/get", {"key": key})
+            self.assertEqual((200, body, "text/plain"), (status, got.get("body"), got.get("content_type")),
+                             (round_, got))
+            status, head = post(srv, "/s3/head", {"key": key})
+            self.assertEqual((200, len(body)), (status, head.get("size")), (round_, head))
 
     def test_boto3_writes_and_lakegate_lists_reads_and_deletes(self):
         srv = self.start_lakegate()

@@ -86,4 +86,38 @@ describe("openapi", function()
     assert.is_nil(a.patterns["/docs"])
     assert.is_table(openapi.document(a))
   end)
+
+  describe("router.info", function()
+    local function load(src) return app.load("x", {files = {["api.lua"] = src}}) end
+
+    it("sets the document's title, version and description, and the pages' title", function()
+      local a = assert(load([[
+local router = require("lakegate.router")
+router.info{title = "Unicorns & <friends>", version = "2.1.0", description = "Sightings"}
+router.get("/", function() return {} end)
+]]))
+      local d = core.json_decode(a:openapi_json())
+      assert.same({title = "Unicorns & <friends>", version = "2.1.0", description = "Sightings"}, d.info)
+      local status, page = a.patterns["/docs"].methods.GET.handler({})
+      assert.equal(200, status)
+      assert.matches("<title>Unicorns &amp; &lt;friends&gt; %- Swagger UI</title>", page)
+    end)
+
+    it("rejects a second call with where the first was", function()
+      local a, err = load([[
+local router = require("lakegate.router")
+router.info{title = "A"}
+router.info{title = "B"}
+]])
+      assert.is_nil(a)
+      assert.matches("api.lua:3: router.info: already called at x/api.lua:2", err, 1, true)
+    end)
+
+    it("rejects unknown fields and non-strings at load", function()
+      local _, err = load('require("lakegate.router").info{titel = "A"}')
+      assert.matches("api.lua:1: router.info: unknown field 'titel'", err, 1, true)
+      local _, err2 = load('require("lakegate.router").info{version = 2}')
+      assert.matches("router.info: version must be a string", err2, 1, true)
+    end)
+  end)
 end)
