@@ -189,6 +189,16 @@ static void reload_on_change(void *gens) {
   reload(gens, "routes changed");
 }
 
+/* Blocks the signals serve() takes with sigwait, in the calling thread and so in every
+ * thread it starts from then on. */
+static void block_serve_signals(sigset_t *sigs) {
+  sigemptyset(sigs);
+  sigaddset(sigs, SIGINT);
+  sigaddset(sigs, SIGTERM);
+  sigaddset(sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, sigs, NULL);
+}
+
 /* Serves until SIGTERM/SIGINT; SIGHUP reloads the routes. */
 static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_metrics *metrics) {
   char err[2048], tls_dir[PATH_MAX], assets_dir[PATH_MAX];
@@ -217,14 +227,13 @@ static int serve(const lg_config *cfg, lg_generations *gens, lg_lake *lake, lg_m
   };
   lg_metrics_add_source(metrics, reload_metrics, gens);
   lg_metrics_add_source(metrics, lake_metrics, lake);
-  /* Block the signals in every thread; this thread takes them with sigwait. */
+  /* Blocked in every thread (see cmd_serve); this thread takes them with sigwait. */
   sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  block_serve_signals(&sigs);
   signal(SIGPIPE, SIG_IGN);
+  /* Under a file-size limit (ulimit -f, systemd LimitFSIZE) a spool write past it must fail
+   * with EFBIG and answer 503, not kill the process with SIGXFSZ. */
+  signal(SIGXFSZ, SIG_IGN);
 
   lg_server *srv = lg_server_start(&so, err, sizeof err);
   if (srv == NULL) {
@@ -289,6 +298,11 @@ static int cmd_flush(const lg_config *cfg) {
 
 static int cmd_serve(const lg_config *cfg, const char *lua_dir) {
   char err[2048];
+  /* Before the lake starts its threads: a thread that does not block SIGTERM may be the one
+   * the kernel hands it to (whenever the main thread is not in sigwait, e.g. reloading),
+   * and the default action kills the process instead of stopping it gracefully. */
+  sigset_t sigs;
+  block_serve_signals(&sigs);
   if (prepare(cfg, err, sizeof err) != LG_OK) {
     lg_error("%s", err);
     return 1;

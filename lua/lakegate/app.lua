@@ -29,6 +29,13 @@ local has_metrics, metrics = pcall(require, "lakegate.metrics")
 if not has_metrics then metrics = {count_validation = function() end} end
 local DETAIL_MT = {__order = {"detail"}}
 
+-- A request header quoted in an error message: JSON answers must be UTF-8, and a client
+-- may send any bytes, so bytes of a header that is not UTF-8 show as U+FFFD.
+local function quoted_header(value)
+  if value == nil or core.utf8_len(value) then return value end
+  return (gsub(value, "[\128-\255]", "\u{FFFD}"))
+end
+
 local App = {}
 App.__index = App
 
@@ -253,7 +260,7 @@ function App:validate_request(route, req, params, skip_body)
   if opts.body and not skip_body then
     local ct = req:header("content-type")
     if not is_json_content_type(ct) then
-      return nil, 415, ("Unsupported Media Type: expected %s, got %s"):format(JSON, ct)
+      return nil, 415, ("Unsupported Media Type: expected %s, got %s"):format(JSON, quoted_header(ct))
     end
     local text, status, detail = self:request_body(req, self.max_body_size)
     if text == nil then return nil, status, detail end
@@ -296,7 +303,7 @@ function App:request_body(req, limit)
   end
   encoding = lower(encoding:match("^%s*(.-)%s*$"))
   if encoding ~= "gzip" and encoding ~= "x-gzip" then
-    return nil, 415, ("Unsupported Content-Encoding %s (lakegate reads gzip)"):format(encoding)
+    return nil, 415, ("Unsupported Content-Encoding %s (lakegate reads gzip)"):format(quoted_header(encoding))
   end
   local decoded, err, why = gzip.decompress(text, limit)
   if decoded == nil then
@@ -365,7 +372,7 @@ function App:call_batch_route(route, req, params)
   local format = batch.format(req:header("content-type"))
   if format == nil then
     return self:error_response(req, 415, ("Unsupported Media Type: expected %s or application/x-ndjson, got %s")
-      :format(JSON, req:header("content-type")))
+      :format(JSON, quoted_header(req:header("content-type"))))
   end
   local text, st, det = self:request_body(req, route.batch.max_bytes)
   if text == nil then return self:error_response(req, st, det) end

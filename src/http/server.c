@@ -71,6 +71,26 @@ static int is_chunked(struct mg_connection *conn) {
   return te && strcasestr(te, "chunked");
 }
 
+/* RFC 9112 6.3: a Content-Length that is not a number ("2, 3", "2abc", which civetweb
+ * reads as 2), Content-Length values that differ, or a Content-Length beside a
+ * Transfer-Encoding leave the end of the body ambiguous; a proxy in front may read it the
+ * other way and pass the rest on as a request of its own (request smuggling). */
+static int ambiguous_framing(const struct mg_request_info *ri) {
+  const char *length = NULL;
+  int transfer_encoding = 0;
+  for (int i = 0; i < ri->num_headers; i++) {
+    const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
+    if (strcasecmp(name, "Transfer-Encoding") == 0) {
+      transfer_encoding = 1;
+    } else if (strcasecmp(name, "Content-Length") == 0) {
+      if (value[0] == '\0' || value[strspn(value, "0123456789")] != '\0') return 1;
+      if (length && strcmp(length, value) != 0) return 1;
+      length = value;
+    }
+  }
+  return transfer_encoding && length;
+}
+
 /* Reads the whole body into b. Returns 0, or the HTTP status to answer with (413 too
  * large, 408 too slow, 400 broken framing). civetweb's timeout applies to each read, so a
  * body trickled a byte at a time is also bounded as a whole, by timeout_ms. */
@@ -354,9 +374,10 @@ static int serve_request(lg_server *srv, struct mg_connection *conn, worker *w, 
   w->route[0] = '\0';
   lg_buf_reset(&w->body);
   int64_t deadline = lg_clock_monotonic_ms() + srv->opt.request_timeout_ms;
-  int has_body = ri->content_length > 0 || is_chunked(conn);
+  int bad = ambiguous_framing(ri) ? 400 : 0;
+  int has_body = !bad && (ri->content_length > 0 || is_chunked(conn));
   if (has_body && w->slot) lg_watch_arm(w->slot, deadline, ri->remote_addr, ri->remote_port, ri->server_port);
-  int bad = read_body(conn, ri, srv->opt.max_body_size, deadline, &w->body);
+  if (!bad) bad = read_body(conn, ri, srv->opt.max_body_size, deadline, &w->body);
   if (has_body && w->slot && lg_watch_disarm(w->slot)) bad = 408;
   if (bad) {
     /* Whatever is left of the body must not be read as the next request. */

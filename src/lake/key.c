@@ -30,6 +30,15 @@ static long escape(lg_buf *b, const char *value, size_t len) {
   while (i < len) {
     unsigned char c = (unsigned char)value[i];
     size_t keep = 1;
+    if (c == 0xC2 && i + 1 < len && (unsigned char)value[i + 1] >= 0x80 &&
+        (unsigned char)value[i + 1] <= 0x9F) {
+      /* A C1 control (U+0080..U+009F, e.g. NEL, a line break to many tools) is escaped as
+       * its code point: Hive reads "%XX" as the character U+00XX, so "%85" is U+0085. */
+      if (b && escape_byte(b, (unsigned char)value[i + 1]) != LG_OK) return -1;
+      n += 3;
+      i += 2;
+      continue;
+    }
     if (c >= 0x80) {
       /* Keep a whole valid UTF-8 sequence as is (S3 keys are UTF-8); escape stray bytes. */
       const unsigned char *p = (const unsigned char *)value + i;

@@ -4,7 +4,8 @@
  *
  * dt and hr come from the record's ingestion time (UTC); the partition_by keys follow in
  * their declared order. Values are escaped the way Hive's FileUtils.escapePathName does
- * (so Hive and Athena unescape them back), plus NUL, DEL and bytes that are not UTF-8;
+ * (so Hive and Athena unescape them back), plus NUL, DEL, the C1 controls (U+0080..U+009F,
+ * as "%80".."%9F", which Hive reads back as those characters) and bytes that are not UTF-8;
  * a null or empty value is Hive's __HIVE_DEFAULT_PARTITION__. Pure functions. */
 #ifndef LG_LAKE_KEY_H
 #define LG_LAKE_KEY_H

@@ -15,7 +15,9 @@
 #include <curl/curl.h>
 #include <lauxlib.h>
 
-#define CLIENT "lakegate.http.client"   /* registry: this state's client userdata */
+#define CLIENT_MT "lakegate.http.client"   /* the client's metatable (luaL_newmetatable) */
+#define CLIENT "lakegate.http.default"      /* registry: this state's client userdata; a key
+                                             * of its own, or __gc's type check would fail */
 
 typedef struct client {
   CURL *curl;        /* NULL until first use */
@@ -26,7 +28,7 @@ typedef struct client {
 } client;
 
 static int client_gc(lua_State *L) {
-  client *c = luaL_checkudata(L, 1, CLIENT);
+  client *c = luaL_checkudata(L, 1, CLIENT_MT);
   if (c->curl) curl_easy_cleanup(c->curl);
   c->curl = NULL;
   lg_buf_free(&c->body);
@@ -44,7 +46,7 @@ static client *get_client(lua_State *L) {
   lua_pop(L, 1);
   client *c = lua_newuserdatauv(L, sizeof *c, 0);
   memset(c, 0, sizeof *c);
-  if (luaL_newmetatable(L, CLIENT)) {
+  if (luaL_newmetatable(L, CLIENT_MT)) {
     lua_pushcfunction(L, client_gc);
     lua_setfield(L, -2, "__gc");
   }

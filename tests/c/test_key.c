@@ -29,6 +29,8 @@ static void keeps_utf8_and_escapes_stray_bytes(void) {
   ASSERT_STR_EQ(escaped(&b, "\xf0\x9f\xa6\x84", 4), "\xf0\x9f\xa6\x84", "a 4-byte sequence stays");
   ASSERT_STR_EQ(escaped(&b, "a\xff" "b", 3), "a%FFb", "a stray byte is escaped");
   ASSERT_STR_EQ(escaped(&b, "\xc3", 1), "%C3", "a truncated sequence is escaped");
+  ASSERT_STR_EQ(escaped(&b, "a\xc2\x85" "b\xc2\x80\xc2\x9f\xc2\xa0", 10), "a%85b%80%9F\xc2\xa0",
+                "C1 controls are escaped as their code point (Hive reads %85 as U+0085); U+00A0 stays");
   lg_buf_free(&b);
 }
 

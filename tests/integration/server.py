@@ -9,16 +9,21 @@ import gzip
 import http.client
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import time
 
 HOST = "127.0.0.1"
-START_DEADLINE_S = 10.0    # until /healthz answers 200
-STOP_DEADLINE_S = 15.0     # graceful stop; civetweb may wait for idle keep-alive sockets
+# LAKEGATE_WRAPPER: a command line the server runs under, e.g. "valgrind --error-exitcode=99"
+# (scripts/valgrind). Everything is slower under it, so the deadlines stretch with it.
+WRAPPER = shlex.split(os.environ.get("LAKEGATE_WRAPPER", ""))
+SLOWDOWN = 10.0 if WRAPPER else 1.0
+START_DEADLINE_S = 10.0 * SLOWDOWN   # until /healthz answers 200
+STOP_DEADLINE_S = 15.0 * SLOWDOWN    # graceful stop; civetweb may wait for idle keep-alive sockets
 POLL_INTERVAL_S = 0.02
-IO_TIMEOUT_S = 10.0        # any single socket operation
+IO_TIMEOUT_S = 10.0 * SLOWDOWN       # any single socket operation
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -109,16 +114,19 @@ class Server:
 
     def start(self, deadline_s=START_DEADLINE_S):
         """Starts the process and waits until GET /healthz answers 200."""
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([self.binary, "serve"] + self.args, cwd=self.workdir,
-                                         env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT)
+        self.proc = self.spawn(WRAPPER + [self.binary, "serve"] + self.args)
         try:
             wait_until(self._ready, deadline_s, "%s to answer /healthz" % self.base_url)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def spawn(self, command):
+        """Starts command with its output appended to the log file; returns the Popen."""
+        with open(self.log_path, "ab") as log:
+            return subprocess.Popen(command, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT)
 
     def _ready(self):
         if self.proc.poll() is not None:
@@ -161,6 +169,20 @@ class Server:
                 return f.read()
         except FileNotFoundError:
             return ""
+
+    def access_statuses(self):
+        """The status of every request in the access log so far (JSON log lines), in order."""
+        statuses = []
+        for line in self.log().splitlines():
+            if not line.startswith('{"time"'):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:   # a line cut short while the server writes it
+                continue
+            if entry.get("module") == "access":
+                statuses.append(entry["status"])
+        return statuses
 
     def __enter__(self):
         return self.start()

@@ -144,6 +144,16 @@ describe("app", function()
       assert.matches("text/plain", body.detail)
     end)
 
+    it("quotes a Content-Type or Content-Encoding that is not UTF-8 in its 415, not a 500", function()
+      local item = '{"name":"a","price":1}'
+      local status, body = client:post("/items", item, {headers = {["Content-Type"] = "text/\xff\xfe"}})
+      assert.equal(415, status)
+      assert.equal("Unsupported Media Type: expected application/json, got text/\u{FFFD}\u{FFFD}", body.detail)
+      status, body = client:post("/items", item, {headers = {["Content-Encoding"] = "br\xc3"}})
+      assert.equal(415, status)
+      assert.equal("Unsupported Content-Encoding br\u{FFFD} (lakegate reads gzip)", body.detail)
+    end)
+
     it("rejects a JSON array body with model_attributes_type", function()
       local status, body = client:post("/items", "[1]")
       assert.equal(422, status)

@@ -581,6 +581,18 @@ describe("model", function()
                    msg = "Unable to extract tag using discriminator 'kind'", input = {meows = 1},
                    ctx = {discriminator = "'kind'"}}, only_error(P, {x = {meows = 1}}))
     end)
+
+    it("shows a tag that is not a string as Python's str() does (never a table address)", function()
+      local Cat = model.define("Cat", {kind = model.literal{"cat"}})
+      local P = field(model.union{Cat, discriminator = "kind"})
+      local function tag_of(kind) return only_error(P, {x = {kind = kind}}).ctx.tag end
+      assert.equal("[1, {'y': None}]", tag_of(core.array({1, {y = NULL}})))
+      assert.equal("True", tag_of(true))
+      assert.equal("None", tag_of(NULL))
+      assert.equal("2.5", tag_of(2.5))
+      assert.equal("Input tag 'True' found using 'kind' does not match any of the expected tags: 'cat'",
+                   only_error(P, {x = {kind = true}}).msg)
+    end)
   end)
 
   describe("JSON Schema combinators", function()

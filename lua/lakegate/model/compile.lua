@@ -694,9 +694,9 @@ local function discriminated(t, strict)
     local tag = v[key]
     if tag == nil then return fail(st, "union_tag_not_found", v, {discriminator = disc_repr}) end
     local validator = (type(tag) == "string" or math_type(tag)) and by_tag[tag]
-    if not validator then
-      return fail(st, "union_tag_invalid", v,
-                  {discriminator = disc_repr, tag = tostring(tag), expected_tags = expected_tags})
+    if not validator then   -- pydantic shows the tag as Python's str() does: a string as is
+      return fail(st, "union_tag_invalid", v, {discriminator = disc_repr, expected_tags = expected_tags,
+                                               tag = type(tag) == "string" and tag or rt.repr(tag)})
     end
     local depth = st.depth + 1
     st.depth = depth
