@@ -56,7 +56,7 @@ def lakegate(key, label, binary, routes, workdir, threads, workloads=ALL):
     def argv(port):
         return [binary, "serve", "--listen", "%s:%d" % (procs.HOST, port), "--routes", routes,
                 "--lake", os.path.join(data, "lake"), "--spool", os.path.join(data, "spool"),
-                "--threads", str(threads), "--log-level", "warn"]
+                "--threads", str(threads), "--log-level", "warn", "--access-log=false"]
     return Contender(key, label, key, argv, workloads, env=lakegate_env(), is_lakegate=True)
 
 
@@ -135,7 +135,7 @@ def civetweb_lua(binary, threads):
 
 def fastapi(workers, fast_stack):
     """`uvicorn app.main:app` as the tutorial runs it, with uvloop and httptools when
-    Debian has them, and without the access log (lakegate writes none)."""
+    Debian has them, and without the access log, as lakegate runs here."""
     def argv(port):
         cmd = [SYSTEM_PYTHON, "-m", "uvicorn", "app.main:app", "--host", procs.HOST,
                "--port", str(port), "--workers", str(workers), "--no-access-log",
