@@ -168,12 +168,15 @@ static void lake_metrics(lg_buf *out, void *lake) {
     {"lakegate_lake_spool_bytes", "gauge", "Bytes in the spool: open segments, sealed objects not yet uploaded."},
     {"lakegate_lake_fsyncs_total", "counter", "fdatasync calls of spool segments (group commits)."},
     {"lakegate_lake_fsynced_frames_total", "counter", "Frames those fdatasyncs made durable."},
+    {"lakegate_lake_spool_writes_total", "counter", "write(2) calls that appended batches of frames to spool segments."},
+    {"lakegate_lake_written_frames_total", "counter", "Frames those writes appended."},
     {"lakegate_lake_segments_sealed_total", "counter", "Spool segments sealed into lake objects."},
     {"lakegate_lake_objects_uploaded_total", "counter", "Objects the backend confirmed."},
     {"lakegate_lake_upload_failures_total", "counter", "Failed upload attempts (each is retried)."},
     {"lakegate_lake_objects_pending", "gauge", "Sealed objects waiting for the backend."},
   };
-  const int64_t values[] = {s.records, s.spool_bytes, s.syncs, s.synced_frames, s.segments_sealed,
+  const int64_t values[] = {s.records, s.spool_bytes, s.syncs, s.synced_frames, s.writes,
+                            s.written_frames, s.segments_sealed,
                             s.objects_uploaded, s.upload_failures, s.objects_pending};
   for (size_t i = 0; i < LG_ARRAY_LEN(families); i++)
     lg_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", families[i].name, families[i].help,

@@ -244,8 +244,8 @@ function lake.flush(timeout_ms)
   return w:flush(timeout_ms)
 end
 
---- Counters of the lake writer (spool_bytes, records, syncs, synced_frames,
--- segments_sealed, objects_uploaded, upload_failures, objects_pending, last_error).
+--- Counters of the lake writer (spool_bytes, records, syncs, synced_frames, writes,
+-- written_frames, segments_sealed, objects_uploaded, upload_failures, objects_pending, last_error).
 function lake.stats()
   local w = current_writer()
   return w and w:stats()

@@ -67,6 +67,7 @@ typedef struct lake_table {
   int rejoin;                 /* writers the last sync released: they may come back */
   int rejoin_base;            /* frames the open batch had when they were released */
   int gather_target;          /* while gathering: frames that end the wait (else 0) */
+  int64_t open_since_us;      /* monotonic: when the open batch got its first frame */
   int64_t last_error_log_ms;  /* rate limit for spool error logs */
   pthread_t thread;
   int thread_started;
@@ -87,7 +88,7 @@ struct lg_lake {
   atomic_uint_fast64_t next_seq;
 
   atomic_llong spool_bytes;
-  atomic_llong records, syncs, synced_frames, segments_sealed;
+  atomic_llong records, syncs, synced_frames, writes, written_frames, segments_sealed;
   pthread_mutex_t error_mu;
   char last_error[768];
 

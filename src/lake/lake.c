@@ -284,6 +284,8 @@ void lg_lake_stats_get(lg_lake *lake, lg_lake_stats *out) {
   out->records = atomic_load(&lake->records);
   out->syncs = atomic_load(&lake->syncs);
   out->synced_frames = atomic_load(&lake->synced_frames);
+  out->writes = atomic_load(&lake->writes);
+  out->written_frames = atomic_load(&lake->written_frames);
   out->segments_sealed = atomic_load(&lake->segments_sealed);
   out->objects_uploaded = lg_uploader_uploaded(lake->uploader);
   out->upload_failures = lg_uploader_failures(lake->uploader);

@@ -141,11 +141,17 @@ int lg_lake_flush(lg_lake *lake, int64_t timeout_ms, char *err, size_t errlen);
  * when uploads fail, else 1. */
 int lg_lake_retry_after_s(lg_lake *lake);
 
+/* How long a memory table's first unwritten frame waits for others to share its write(2):
+ * what a crash of the process can lose, beyond what the page cache holds at a power loss. */
+#define LG_LAKE_MEMORY_WINDOW_US 1000
+
 typedef struct lg_lake_stats {
   int64_t spool_bytes;        /* segments + outbox + unwritten frames */
   int64_t records;            /* accepted since open */
   int64_t syncs;              /* fdatasyncs of segments */
   int64_t synced_frames;      /* frames those syncs covered */
+  int64_t writes;             /* write(2)s of batches to segments */
+  int64_t written_frames;     /* frames those writes carried */
   int64_t segments_sealed;
   int64_t objects_uploaded;
   int64_t upload_failures;

@@ -129,6 +129,8 @@ int lake_segment_sync(lake_table *t, lake_batch *b, lg_lake_durability durabilit
     spool_error(t, b->err);
     return 1;
   }
+  atomic_fetch_add(&t->lake->writes, 1);
+  atomic_fetch_add(&t->lake->written_frames, frames);
   if (b->durable) atomic_fetch_add(&t->lake->synced_frames, frames);
   return 0;
 }

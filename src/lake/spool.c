@@ -271,6 +271,7 @@ int lake_table_append(lake_table *t, const lg_lake_record *recs, size_t n, const
     rc = LG_ERR;
     goto out;
   }
+  if (before == 0) t->open_since_us = lake_monotonic_us();
   atomic_fetch_add(&lake->spool_bytes, (long long)(b->bytes.len - before));
   atomic_fetch_add(&lake->records, (long long)n);
   int durable = t->durability == LG_LAKE_DURABLE;
@@ -312,11 +313,25 @@ static void wait_for_work(lake_table *t) {
   }
 }
 
+/* A memory table's writers do not wait for the write, so nothing is gained by writing
+ * each frame at once: one write(2) per LG_LAKE_MEMORY_WINDOW_US carries all frames of that time
+ * instead of a wake-up and a write per handful of frames. */
+static void gather_memory(lake_table *t) {
+  int64_t until = t->open_since_us + LG_LAKE_MEMORY_WINDOW_US;
+  while (!t->stopping && t->rotate_req == t->rotate_done && !t->close_due &&
+         t->open->bytes.len > 0 && t->open->bytes.len < WINDOW_BATCH_MAX && lake_monotonic_us() < until)
+    lake_cond_wait_until(&t->work, &t->mu, until);
+}
+
 /* The group-commit window. The writers the last sync released usually come back with
  * their next record at once: wait (at most group_commit_us) until they have joined the
  * open batch, so they share its sync instead of forming a second, smaller group. A lone
  * writer has nobody to wait for and is synced at once. */
 static void gather(lake_table *t) {
+  if (!t->open->durable) {
+    gather_memory(t);
+    return;
+  }
   int64_t window = t->lake->group_commit_us;
   if (window <= 0 || !t->open->durable || t->rejoin <= 1) return;
   int64_t until = t->last_sync_end_us + window;

@@ -284,10 +284,11 @@ static int writer_stats(lua_State *L) {
   writer *w = checkopen(L);
   lg_lake_stats s;
   lg_lake_stats_get(w->lake, &s);
-  lua_createtable(L, 0, 9);
+  lua_createtable(L, 0, 11);
   const struct { const char *name; int64_t v; } fields[] = {
     {"spool_bytes", s.spool_bytes}, {"records", s.records}, {"syncs", s.syncs},
-    {"synced_frames", s.synced_frames}, {"segments_sealed", s.segments_sealed},
+    {"synced_frames", s.synced_frames}, {"writes", s.writes},
+    {"written_frames", s.written_frames}, {"segments_sealed", s.segments_sealed},
     {"objects_uploaded", s.objects_uploaded}, {"upload_failures", s.upload_failures},
     {"objects_pending", s.objects_pending},
   };

@@ -254,6 +254,41 @@ static void memory_tables_ack_before_the_sync(void) {
   fixture_remove(&d);
 }
 
+/* A memory table's frames wait up to LG_LAKE_MEMORY_WINDOW_US for company: puts spread over
+ * some milliseconds reach the segment in at most one write(2) per window (not a wake-up and
+ * a write per put), and without a flush. */
+static void memory_tables_write_once_per_window(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  lg_lake *lake = fixture_open(&d, NULL);
+  char err[LG_ERRLEN];
+  lg_lake_table_options topt = {.durability = LG_LAKE_MEMORY};
+  ASSERT_INT_EQ(lg_lake_declare(lake, "fast", &topt, err, sizeof err), LG_OK, err);
+  enum { PUTS = 40 };
+  int64_t first_us = lg_clock_monotonic_us();
+  for (int i = 0; i < PUTS; i++) {
+    put_ok(lake, "fast", "{\"m\":1}", NULL);
+    if (i + 1 < PUTS) usleep(100);
+  }
+  int64_t last_us = lg_clock_monotonic_us();
+  lg_lake_stats st;
+  int64_t deadline = lg_clock_monotonic_ms() + 10000;
+  do {
+    lg_lake_stats_get(lake, &st);
+    if (st.written_frames == PUTS) break;
+    usleep(1000);
+  } while (lg_clock_monotonic_ms() < deadline);
+  ASSERT_INT_EQ(st.written_frames, PUTS, "the puts reached the segment without a flush");
+  ASSERT_INT_EQ(st.syncs, 0, "a memory table needs no fdatasync");
+  /* Each write's window opens at a put and the next opens after it closes. */
+  int64_t windows = (last_us - first_us) / LG_LAKE_MEMORY_WINDOW_US + 1;
+  if (st.writes > windows)
+    LG_TEST_FAIL("%d puts over %lld us took %lld writes, more than one per window (%lld)", PUTS,
+                 (long long)(last_us - first_us), (long long)st.writes, (long long)windows);
+  lg_lake_close(lake);
+  fixture_remove(&d);
+}
+
 typedef struct writer_arg {
   lg_lake *lake;
   int id, n, failures;
@@ -363,5 +398,6 @@ const lg_test_case lake_tests[] = {
   {"memory_tables_ack_before_the_sync", memory_tables_ack_before_the_sync},
   {"concurrent_writers_each_land_once", concurrent_writers_each_land_once},
   {"flushes_while_a_lone_writer_syncs_itself", flushes_while_a_lone_writer_syncs_itself},
+  {"memory_tables_write_once_per_window", memory_tables_write_once_per_window},
   {NULL, NULL},
 };
