@@ -232,13 +232,19 @@ static void dead_letters_go_to_rejected(void) {
   fixture_remove(&d);
 }
 
-static void memory_tables_ack_before_the_sync(void) {
-  lake_dirs d;
-  fixture_dirs(&d);
-  lg_lake *lake = fixture_open(&d, NULL);
+/* A lake in fresh directories with `table` declared durability = "memory". */
+static lg_lake *open_with_memory_table(lake_dirs *d, const char *table) {
+  fixture_dirs(d);
+  lg_lake *lake = fixture_open(d, NULL);
   char err[LG_ERRLEN];
   lg_lake_table_options topt = {.durability = LG_LAKE_MEMORY};
-  ASSERT_INT_EQ(lg_lake_declare(lake, "fast", &topt, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_declare(lake, table, &topt, err, sizeof err), LG_OK, err);
+  return lake;
+}
+
+static void memory_tables_ack_before_the_sync(void) {
+  lake_dirs d;
+  lg_lake *lake = open_with_memory_table(&d, "fast");
   for (int i = 0; i < 50; i++) put_ok(lake, "fast", "{\"m\":1}", NULL);
   put_ok(lake, "slow", "{\"d\":1}", NULL);
   lg_lake_stats st;
@@ -259,11 +265,7 @@ static void memory_tables_ack_before_the_sync(void) {
  * a write per put), and without a flush. */
 static void memory_tables_write_once_per_window(void) {
   lake_dirs d;
-  fixture_dirs(&d);
-  lg_lake *lake = fixture_open(&d, NULL);
-  char err[LG_ERRLEN];
-  lg_lake_table_options topt = {.durability = LG_LAKE_MEMORY};
-  ASSERT_INT_EQ(lg_lake_declare(lake, "fast", &topt, err, sizeof err), LG_OK, err);
+  lg_lake *lake = open_with_memory_table(&d, "fast");
   enum { PUTS = 40 };
   int64_t first_us = lg_clock_monotonic_us();
   for (int i = 0; i < PUTS; i++) {
