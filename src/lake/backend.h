@@ -17,9 +17,14 @@
  *    the others at the longest interval (logging each as an error): data is never dropped.
  *  - put() must be idempotent: after a crash the same key may be put again with the same
  *    bytes, and must overwrite. Never store a partial object under `key`.
- *  - Threads: put() is called only from the lake's uploader threads, possibly from several
- *    at once for different keys, never from request threads; it may block (it sets its
- *    own timeouts). close() is called once, after every put() has returned.
+ *  - check() (optional, NULL when there is nothing to ask) makes one cheap call that shows
+ *    whether the store takes requests for this root, with the same err and *retryable as
+ *    put (S3: list one key under the prefix). The uploader calls it when the lake opens and
+ *    until it passes or an upload does, so /readyz reports a missing bucket or a refused
+ *    credential before the first object is sealed.
+ *  - Threads: put() and check() are called only from the lake's uploader threads, possibly
+ *    from several at once, never from request threads; they may block (they set their own
+ *    timeouts). close() is called once, after every put() and check() has returned.
  *  - Ownership: the lake owns the backend from lg_backend_open until it calls close(),
  *    which frees everything, the backend struct included.
  */
@@ -43,6 +48,7 @@ typedef struct lg_backend_vtable {
   int (*put)(lg_backend *b, const lg_backend_object *obj, char *err, size_t errlen,
              int *retryable);
   void (*close)(lg_backend *b);
+  int (*check)(lg_backend *b, char *err, size_t errlen, int *retryable);
 } lg_backend_vtable;
 
 struct lg_backend {

@@ -88,7 +88,8 @@ static void file_close(lg_backend *b) {
   free(fb);
 }
 
-static const lg_backend_vtable file_vtable = {file_put, file_close};
+/* No check: lg_lake_ready sees whether the directory is writable. */
+static const lg_backend_vtable file_vtable = {file_put, file_close, NULL};
 
 lg_backend *lg_backend_file_open(const char *dir, char *err, size_t errlen) {
   if (*dir == '\0') {

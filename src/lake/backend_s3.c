@@ -81,6 +81,24 @@ static int s3_put(lg_backend *b, const lg_backend_object *obj, char *err, size_t
   return LG_ERR;
 }
 
+/* ListObjectsV2 of one key under the prefix: what the runtime policy's s3:ListBucket on
+ * the prefix allows, and an answer that tells a missing bucket (404 NoSuchBucket) and a
+ * refused credential (403) from a store that is there. */
+static int s3_check(lg_backend *b, char *err, size_t errlen, int *retryable) {
+  s3_backend *sb = (s3_backend *)b;
+  char prefix[S3_KEY_MAX + 2];
+  snprintf(prefix, sizeof prefix, "%s%s", sb->prefix, sb->prefix[0] ? "/" : "");
+  lg_s3_list_options lo = {.prefix = prefix[0] ? prefix : NULL, .max_keys = 1};
+  lg_s3_listing page = LG_S3_LISTING_INIT;
+  lg_aws_error e;
+  int rc = lg_s3_list_page(sb->s3, sb->bucket, &lo, &page, &e);
+  lg_s3_listing_free(&page);
+  if (rc == LG_OK) return LG_OK;
+  snprintf(err, errlen, "%s", e.message);
+  *retryable = e.retryable;
+  return LG_ERR;
+}
+
 static void s3_close(lg_backend *b) {
   s3_backend *sb = (s3_backend *)b;
   lg_s3_free(sb->s3);
@@ -90,7 +108,7 @@ static void s3_close(lg_backend *b) {
   free(sb);
 }
 
-static const lg_backend_vtable s3_vtable = {s3_put, s3_close};
+static const lg_backend_vtable s3_vtable = {.put = s3_put, .close = s3_close, .check = s3_check};
 
 lg_backend *lg_backend_s3_new(const char *uri, lg_s3 *s3, const lg_backend_options *opt,
                               char *err, size_t errlen) {

@@ -1,5 +1,7 @@
 /* The uploader (see upload.h): LG_UPLOAD_THREADS threads share one list of outbox
- * objects, each taking the object that is due first. Layer: POSIX, lake internals. */
+ * objects, each taking the object that is due first. The backend's check, when it has
+ * one, is an item of the same list with no object: it gets the same retries and backoff,
+ * and its failures count for readiness as an upload's do. Layer: POSIX, lake internals. */
 #define LOG_TAG "lake"
 #include "lake/internal.h"
 #include "lake/fs.h"
@@ -23,6 +25,7 @@ typedef struct upload_item {
   int permanent;         /* the last failure needs an operator (not retryable) */
   int64_t due_ms;        /* monotonic time of the next attempt */
   int busy;              /* a thread is putting it */
+  int check;             /* the backend's check, not an object (key is "") */
   char key[];
 } upload_item;
 
@@ -58,7 +61,7 @@ static upload_item *pick(lg_uploader *u, int64_t now, int64_t *next_due) {
   upload_item *best = NULL;
   *next_due = INT64_MAX;
   for (upload_item *it = u->items; it; it = it->next) {
-    if (it->busy) continue;
+    if (it->busy || (it->check && u->stopping)) continue;   /* a closing lake asks nothing */
     if (it->due_ms < *next_due) *next_due = it->due_ms;
     if (it->due_ms <= now && (best == NULL || it->due_ms < best->due_ms)) best = it;
   }
@@ -72,8 +75,19 @@ static void remove_item(lg_uploader *u, upload_item *item) {
       break;
     }
   }
-  u->pending--;
+  if (!item->check) u->pending--;
   free(item);
+}
+
+/* An upload went through, so the store works: a check still waiting for its retry (for
+ * a permission the check needs and puts do not, say) has nothing left to show. */
+static void drop_idle_check(lg_uploader *u) {
+  for (upload_item *it = u->items; it; it = it->next) {
+    if (it->check && !it->busy) {
+      remove_item(u, it);
+      return;
+    }
+  }
 }
 
 /* Makes every waiting item due now (all of them, or only those whose last failure may
@@ -102,9 +116,10 @@ static void remove_from_outbox(lg_lake *lake, const char *path) {
   pthread_mutex_unlock(&lake->outbox_mu);
 }
 
-/* Puts one item; called without u->mu. */
+/* Puts one item, or runs the backend's check; called without u->mu. */
 static int put_item(lg_uploader *u, upload_item *item, char *err, size_t errlen, int *retryable) {
   lg_lake *lake = u->lake;
+  if (item->check) return lake->backend->vt->check(lake->backend, err, errlen, retryable);
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", lake->outbox_dir, item->key);
   lg_backend_object obj = {item->key, path, item->size, "application/x-ndjson", "gzip"};
@@ -129,35 +144,47 @@ static void *upload_thread(void *arg) {
       continue;
     }
     item->busy = 1;
+    int64_t uploaded_before = u->uploaded;
     pthread_mutex_unlock(&u->mu);
     int retryable = 1;
     err[0] = '\0';
     int ok = put_item(u, item, err, sizeof err, &retryable) == LG_OK;
-    if (ok) atomic_fetch_sub(&u->lake->spool_bytes, (long long)item->size);
+    if (ok && !item->check) atomic_fetch_sub(&u->lake->spool_bytes, (long long)item->size);
     pthread_mutex_lock(&u->mu);
     if (ok) {
-      if (item->attempts > 0) lg_info("uploaded %s after %d failed attempts", item->key, item->attempts);
+      if (item->check && item->attempts > 0)
+        lg_info("%s answers again after %d failed checks", u->lake->backend->url, item->attempts);
+      else if (item->attempts > 0)
+        lg_info("uploaded %s after %d failed attempts", item->key, item->attempts);
       /* The backend takes objects again: what waits out a transient failure's backoff
        * goes now, instead of up to LG_UPLOAD_BACKOFF_MAX_MS after the store is back. */
       if (u->failing) expedite(u, 1);
       u->failing = 0;
+      if (!item->check) {
+        u->uploaded++;
+        drop_idle_check(u);
+      }
       remove_item(u, item);
-      u->uploaded++;
       pthread_mutex_unlock(&u->mu);
       lake_progress(u->lake);
       pthread_mutex_lock(&u->mu);
       continue;
     }
+    if (item->check && u->uploaded != uploaded_before) {   /* an upload passed meanwhile */
+      remove_item(u, item);
+      continue;
+    }
     item->busy = 0;
     item->attempts++;
     item->permanent = !retryable;
-    u->failures++;
+    if (!item->check) u->failures++;
     u->failing = 1;
     int64_t delay = retryable ? lg_upload_backoff_ms(item->attempts, random_u64())
                               : LG_UPLOAD_BACKOFF_MAX_MS;
     item->due_ms = lg_clock_monotonic_ms() + delay;
     char msg[sizeof err + 128];
-    snprintf(msg, sizeof msg, "%s (attempt %d%s; next in %lld ms)", err, item->attempts,
+    snprintf(msg, sizeof msg, "%s (%s %d%s; next in %lld ms)", err,
+             item->check ? "check" : "attempt", item->attempts,
              retryable ? "" : ", needs an operator", (long long)delay);
     pthread_mutex_unlock(&u->mu);
     lake_note_error(u->lake, !retryable, msg);
@@ -176,6 +203,15 @@ lg_uploader *lg_uploader_start(lg_lake *lake, char *err, size_t errlen) {
   u->lake = lake;
   pthread_mutex_init(&u->mu, NULL);
   lake_cond_init(&u->cond);
+  if (lake->backend->vt->check) {
+    if ((u->items = calloc(1, sizeof *u->items + 1)) == NULL) {
+      snprintf(err, errlen, "lake: out of memory");
+      lg_uploader_stop(u, 0);
+      return NULL;
+    }
+    u->items->check = 1;
+    u->items->due_ms = lg_clock_monotonic_ms();
+  }
   for (int i = 0; i < LG_UPLOAD_THREADS; i++) {
     int rc = pthread_create(&u->threads[i], NULL, upload_thread, u);
     if (rc != 0) {
@@ -210,7 +246,7 @@ void lg_uploader_enqueue(lg_uploader *u, const char *key, int64_t size, uint64_t
 int lg_uploader_pending_upto(lg_uploader *u, uint64_t seq) {
   pthread_mutex_lock(&u->mu);
   int found = 0;
-  for (upload_item *it = u->items; it && !found; it = it->next) found = it->seq <= seq;
+  for (upload_item *it = u->items; it && !found; it = it->next) found = !it->check && it->seq <= seq;
   pthread_mutex_unlock(&u->mu);
   return found;
 }

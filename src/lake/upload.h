@@ -1,7 +1,8 @@
 /* The uploader: puts sealed objects from the outbox into the backend, deletes each from
  * the outbox once the backend confirms it, and retries failures with exponential backoff
- * and jitter (never dropping an object). Its threads are the only callers of the
- * backend's put (see backend.h). */
+ * and jitter (never dropping an object). It also runs the backend's check from the start
+ * until the check or an upload passes. Its threads are the only callers of the backend's
+ * put and check (see backend.h). */
 #ifndef LG_LAKE_UPLOAD_H
 #define LG_LAKE_UPLOAD_H
 
@@ -26,9 +27,9 @@ int64_t lg_uploader_failures(lg_uploader *u);
 int64_t lg_uploader_uploaded(lg_uploader *u);
 /* Seconds until the next retry of a failing upload (1 if none is failing). */
 int lg_uploader_retry_after_s(lg_uploader *u);
-/* The most attempts any pending object has had (0 when every upload went through);
- * *needs_operator (may be NULL) is set to 1 if a pending object's last failure was not
- * retryable (403, no such bucket...). */
+/* The most attempts any pending object, or the backend's check, has had (0 when every
+ * upload and check went through); *needs_operator (may be NULL) is set to 1 if such a last
+ * failure was not retryable (403, no such bucket...). */
 int lg_uploader_max_attempts(lg_uploader *u, int *needs_operator);
 /* Retries every object that waits out a backoff now (`lakegate flush`). */
 void lg_uploader_retry_now(lg_uploader *u);

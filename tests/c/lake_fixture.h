@@ -129,13 +129,17 @@ static inline size_t count_of(const char *text, const char *needle) {
 #include <stdatomic.h>
 
 /* Wraps the file backend: the next `fail_next` puts fail (negative: every put fails until
- * changed), retryable or not; `puts` counts every call. */
+ * changed), retryable or not; `puts` counts every call. With fake_backend_checked, it has
+ * a check too, which fails while `check_fails` is set (retryable as `retryable` says);
+ * `checks` counts its calls. */
 typedef struct fake_backend {
   lg_backend base;
   lg_backend *real;
   atomic_int fail_next;
   atomic_int retryable;
   atomic_int puts;
+  atomic_int check_fails;
+  atomic_int checks;
 } fake_backend;
 
 static inline int fake_put(lg_backend *b, const lg_backend_object *obj, char *err, size_t errlen,
@@ -158,7 +162,17 @@ static inline void fake_close(lg_backend *b) {
   free(f);
 }
 
-static const lg_backend_vtable fake_vtable = {fake_put, fake_close};
+static inline int fake_check(lg_backend *b, char *err, size_t errlen, int *retryable) {
+  fake_backend *f = (fake_backend *)b;
+  atomic_fetch_add(&f->checks, 1);
+  if (!atomic_load(&f->check_fails)) return LG_OK;
+  snprintf(err, errlen, "fake: LIST %s: 404 NoSuchBucket", b->url);
+  *retryable = atomic_load(&f->retryable);
+  return LG_ERR;
+}
+
+static const lg_backend_vtable fake_vtable = {fake_put, fake_close, NULL};
+static const lg_backend_vtable fake_checked_vtable = {fake_put, fake_close, fake_check};
 
 /* A fake backend over <d->lake>; the lake that receives it owns it. */
 static inline fake_backend *fake_backend_new(const lake_dirs *d, int fail_next) {
@@ -172,6 +186,16 @@ static inline fake_backend *fake_backend_new(const lake_dirs *d, int fail_next) 
   atomic_init(&f->fail_next, fail_next);
   atomic_init(&f->retryable, 1);
   atomic_init(&f->puts, 0);
+  atomic_init(&f->check_fails, 0);
+  atomic_init(&f->checks, 0);
+  return f;
+}
+
+/* The same with a check that fails while check_fails is set. */
+static inline fake_backend *fake_backend_checked(const lake_dirs *d, int check_fails) {
+  fake_backend *f = fake_backend_new(d, 0);
+  f->base.vt = &fake_checked_vtable;
+  atomic_store(&f->check_fails, check_fails);
   return f;
 }
 

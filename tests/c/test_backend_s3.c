@@ -197,6 +197,38 @@ static void failures_say_whether_a_retry_can_help(void) {
   close_backend(b);
 }
 
+#define EMPTY_LISTING \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult><Name>lake-bucket</Name>" \
+  "<Prefix>lake/</Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated>" \
+  "</ListBucketResult>"
+
+/* The check lists one key under the prefix (what s3:ListBucket on the prefix allows). */
+static void the_check_lists_one_key_under_the_prefix(void) {
+  lg_backend *b = open_backend("s3://lake-bucket/lake", NULL, NULL);
+  char err[1024];
+  int retryable = -1;
+  http.nscripted = 1;
+  http.status[0] = 200;
+  http.body[0] = EMPTY_LISTING;
+  ASSERT_INT_EQ(b->vt->check(b, err, sizeof err, &retryable), LG_OK, err);
+  ASSERT_MSG(strstr(http.url, "http://127.0.0.1:9000/lake-bucket/?") == http.url, http.url);
+  ASSERT_MSG(strstr(http.url, "list-type=2") && strstr(http.url, "max-keys=1") &&
+             strstr(http.url, "prefix=lake%2F"), http.url);
+  http.ncalls = 0;
+  http.status[0] = 404;
+  http.body[0] = ERROR_XML("NoSuchBucket", "The specified bucket does not exist");
+  ASSERT_INT_EQ(b->vt->check(b, err, sizeof err, &retryable), LG_ERR, "no bucket");
+  ASSERT_STR_EQ(err, "s3: LIST s3://lake-bucket/lake/: 404 NoSuchBucket (The specified bucket does "
+                "not exist)", "S3's words, with what was asked");
+  ASSERT_INT_EQ(retryable, 0, "a missing bucket needs an operator");
+  http.ncalls = 0;
+  http.nscripted = 3;
+  for (int i = 0; i < 3; i++) http.status[i] = 0;
+  ASSERT_INT_EQ(b->vt->check(b, err, sizeof err, &retryable), LG_ERR, "refused");
+  ASSERT_INT_EQ(retryable, 1, "an unreachable endpoint may come back");
+  close_backend(b);
+}
+
 static void settings_are_checked(void) {
   char err[LG_ERRLEN];
   lg_backend_options opt = {"AES-256", NULL};
@@ -233,6 +265,7 @@ const lg_test_case backend_s3_tests[] = {
    objects_go_under_the_prefix_with_type_encoding_and_checksum},
   {"a_bucket_without_prefix_and_encryption", a_bucket_without_prefix_and_encryption},
   {"failures_say_whether_a_retry_can_help", failures_say_whether_a_retry_can_help},
+  {"the_check_lists_one_key_under_the_prefix", the_check_lists_one_key_under_the_prefix},
   {"settings_are_checked", settings_are_checked},
   {NULL, NULL},
 };

@@ -143,6 +143,58 @@ static void an_operator_is_needed_and_flush_retries_at_once(void) {
   fixture_remove(&d);
 }
 
+/* Polls lg_lake_ready until it answers `want`; returns the last reason. */
+static const char *wait_ready(lg_lake *lake, int want, char *why, size_t whylen) {
+  int64_t end = lg_clock_monotonic_ms() + DEADLINE_MS;
+  while (lg_lake_ready(lake, why, whylen) != want && lg_clock_monotonic_ms() < end) usleep(2000);
+  ASSERT_INT_EQ(lg_lake_ready(lake, why, whylen), want, why);
+  return why;
+}
+
+static void a_failing_check_makes_the_lake_unready_before_any_upload(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  fake_backend *fake = fake_backend_checked(&d, 1);   /* no such bucket */
+  atomic_store(&fake->retryable, 0);
+  lg_lake_options opt = {.backend = &fake->base};
+  lg_lake *lake = fixture_open(&d, &opt);
+  char err[512], why[1024];
+  wait_ready(lake, 0, why, sizeof why);
+  ASSERT_MSG(strstr(why, "fail until an operator acts: fake: LIST") != NULL, why);
+  ASSERT_MSG(strstr(why, "404 NoSuchBucket (check 1, needs an operator;") != NULL, why);
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 0, "nothing was sealed: the check alone said it");
+  lg_lake_stats st;
+  lg_lake_stats_get(lake, &st);
+  ASSERT_INT_EQ(st.upload_failures, 0, "a failed check is no failed upload");
+  ASSERT_INT_EQ(st.objects_pending, 0, "nor a pending object");
+  atomic_store(&fake->check_fails, 0);   /* the operator made the bucket */
+  ASSERT_INT_EQ(lg_lake_flush(lake, DEADLINE_MS, err, sizeof err), LG_OK, err);
+  wait_ready(lake, 1, why, sizeof why);   /* flush ran the check again at once */
+  ASSERT_INT_EQ(atomic_load(&fake->checks), 2, "checked at the start and once more");
+  lg_lake_close(lake);
+  fixture_remove(&d);
+}
+
+static void an_upload_that_passes_ends_a_failing_check(void) {
+  lake_dirs d;
+  fixture_dirs(&d);
+  fake_backend *fake = fake_backend_checked(&d, 1);   /* a permission puts do not need */
+  atomic_store(&fake->retryable, 0);
+  lg_lake_options opt = {.backend = &fake->base};
+  lg_lake *lake = fixture_open(&d, &opt);
+  char err[512], why[1024];
+  wait_ready(lake, 0, why, sizeof why);
+  ASSERT_INT_EQ(lg_lake_put(lake, "t", "{\"n\":1}", 7, NULL, err, sizeof err), LG_OK, err);
+  ASSERT_INT_EQ(lg_lake_flush(lake, DEADLINE_MS, err, sizeof err), LG_OK, err);
+  wait_ready(lake, 1, why, sizeof why);
+  ASSERT_INT_EQ(atomic_load(&fake->puts), 1, "the object went");
+  lg_lake_close(lake);
+  lg_buf text = LG_BUF_INIT;
+  ASSERT_INT_EQ(read_table(&d, "t", &text), 1, "the object is in the lake");
+  lg_buf_free(&text);
+  fixture_remove(&d);
+}
+
 static int64_t uploaded(lg_lake *lake) {
   lg_lake_stats st;
   lg_lake_stats_get(lake, &st);
@@ -183,5 +235,8 @@ const lg_test_case upload_tests[] = {
   {"an_operator_is_needed_and_flush_retries_at_once", an_operator_is_needed_and_flush_retries_at_once},
   {"objects_waiting_out_a_backoff_go_once_an_upload_passes",
    objects_waiting_out_a_backoff_go_once_an_upload_passes},
+  {"a_failing_check_makes_the_lake_unready_before_any_upload",
+   a_failing_check_makes_the_lake_unready_before_any_upload},
+  {"an_upload_that_passes_ends_a_failing_check", an_upload_that_passes_ends_a_failing_check},
   {NULL, NULL},
 };

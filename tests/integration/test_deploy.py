@@ -33,10 +33,13 @@ def athena_operations():
 
 def lake_writer_actions():
     """What uploading sealed objects to S3 needs: PutObject (single and multipart uploads --
-    CreateMultipartUpload, UploadPart and CompleteMultipartUpload are all s3:PutObject) and
-    AbortMultipartUpload when a multipart upload fails."""
+    CreateMultipartUpload, UploadPart and CompleteMultipartUpload are all s3:PutObject),
+    AbortMultipartUpload when a multipart upload fails, and ListBucket for the backend's
+    check (one ListObjectsV2 under the lake's prefix)."""
     put, multipart = source("src/aws/s3.c"), source("src/aws/s3_multipart.c")
     actions = set()
+    if "lg_s3_list_page(" in source("src/lake/backend_s3.c"):
+        actions.add("s3:ListBucket")
     if '"PUT"' in put or '"PUT"' in multipart:
         actions.add("s3:PutObject")
     if re.search(r'"DELETE", query', multipart):
@@ -81,7 +84,8 @@ class PolicyTest(unittest.TestCase):
     def test_runtime_policy_allows_what_the_server_calls(self):
         queries = {"athena:" + op for op in athena_operations() - {"GetTableMetadata"}}
         writer = lake_writer_actions()
-        self.assertEqual({"s3:PutObject", "s3:AbortMultipartUpload"}, writer, "found in the S3 client")
+        self.assertEqual({"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"}, writer,
+                         "found in the S3 client and the lake's backend")
         self.assertEqual({"athena:StartQueryExecution", "athena:GetQueryExecution",
                           "athena:GetQueryResults", "athena:StopQueryExecution"}, queries)
         reads = {"s3:GetObject", "s3:ListBucket"}   # routes reading the lake with lakegate.s3
@@ -91,9 +95,16 @@ class PolicyTest(unittest.TestCase):
             self.assertIn(action, got)
 
     def test_lake_writes_are_limited_to_the_lake_prefix(self):
+        seen = set()
         for st, actions, resources in statements(load("iam-runtime-policy.json")):
             if "s3:PutObject" in actions and st["Sid"] == "WriteTheLake":
                 self.assertEqual(["arn:aws:s3:::LAKE_BUCKET/LAKE_PREFIX/*"], resources)
+                seen.add("write")
+            if "s3:ListBucket" in actions and resources == ["arn:aws:s3:::LAKE_BUCKET"]:
+                # the backend's check lists "LAKE_PREFIX/", which this pattern matches
+                self.assertEqual({"StringLike": {"s3:prefix": ["LAKE_PREFIX/*"]}}, st.get("Condition"))
+                seen.add("list")
+        self.assertEqual({"write", "list"}, seen)
 
     def test_admin_policy_allows_athena_init(self):
         ddl = {"athena:" + op for op in athena_operations()}
