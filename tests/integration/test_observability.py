@@ -72,6 +72,10 @@ class ObservabilityTest(unittest.TestCase):
         self.assertGreaterEqual(samples(text, "lakegate_lake_objects_uploaded_total")[""], 1)
         self.assertEqual(0, samples(text, "lakegate_lake_objects_pending")[""])
         self.assertGreaterEqual(samples(text, "lakegate_lake_fsyncs_total")[""], 1)
+        self.assertEqual(7, samples(text, "lakegate_lake_fsynced_frames_total")[""],
+                         "each stored record's frame was fdatasynced; dead letters are not")
+        self.assertEqual(7 + 3, samples(text, "lakegate_lake_written_frames_total")[""])
+        self.assertTrue(1 <= samples(text, "lakegate_lake_spool_writes_total")[""] <= 7 + 3)
 
     def test_every_request_has_one_access_line(self):
         srv = self.start()
