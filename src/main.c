@@ -163,24 +163,21 @@ static void reload_metrics(lg_buf *out, void *gens) {
 static void lake_metrics(lg_buf *out, void *lake) {
   lg_lake_stats s;
   lg_lake_stats_get(lake, &s);
-  static const struct { const char *name, *type, *help; } families[] = {
-    {"lakegate_lake_records_total", "counter", "Records accepted into the spool."},
-    {"lakegate_lake_spool_bytes", "gauge", "Bytes in the spool: open segments, sealed objects not yet uploaded."},
-    {"lakegate_lake_fsyncs_total", "counter", "fdatasync calls of spool segments (group commits)."},
-    {"lakegate_lake_fsynced_frames_total", "counter", "Frames those fdatasyncs made durable."},
-    {"lakegate_lake_spool_writes_total", "counter", "write(2) calls that appended batches of frames to spool segments."},
-    {"lakegate_lake_written_frames_total", "counter", "Frames those writes appended."},
-    {"lakegate_lake_segments_sealed_total", "counter", "Spool segments sealed into lake objects."},
-    {"lakegate_lake_objects_uploaded_total", "counter", "Objects the backend confirmed."},
-    {"lakegate_lake_upload_failures_total", "counter", "Failed upload attempts (each is retried)."},
-    {"lakegate_lake_objects_pending", "gauge", "Sealed objects waiting for the backend."},
+  const struct { const char *name, *type, *help; int64_t value; } families[] = {
+    {"lakegate_lake_records_total", "counter", "Records accepted into the spool.", s.records},
+    {"lakegate_lake_spool_bytes", "gauge", "Bytes in the spool: open segments, sealed objects not yet uploaded.", s.spool_bytes},
+    {"lakegate_lake_fsyncs_total", "counter", "fdatasync calls of spool segments (group commits).", s.syncs},
+    {"lakegate_lake_fsynced_frames_total", "counter", "Frames those fdatasyncs made durable.", s.synced_frames},
+    {"lakegate_lake_spool_writes_total", "counter", "write(2) calls that appended batches of frames to spool segments.", s.writes},
+    {"lakegate_lake_written_frames_total", "counter", "Frames those writes appended.", s.written_frames},
+    {"lakegate_lake_segments_sealed_total", "counter", "Spool segments sealed into lake objects.", s.segments_sealed},
+    {"lakegate_lake_objects_uploaded_total", "counter", "Objects the backend confirmed.", s.objects_uploaded},
+    {"lakegate_lake_upload_failures_total", "counter", "Failed upload attempts (each is retried).", s.upload_failures},
+    {"lakegate_lake_objects_pending", "gauge", "Sealed objects waiting for the backend.", s.objects_pending},
   };
-  const int64_t values[] = {s.records, s.spool_bytes, s.syncs, s.synced_frames, s.writes,
-                            s.written_frames, s.segments_sealed,
-                            s.objects_uploaded, s.upload_failures, s.objects_pending};
   for (size_t i = 0; i < LG_ARRAY_LEN(families); i++)
     lg_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", families[i].name, families[i].help,
-                   families[i].name, families[i].type, families[i].name, (long long)values[i]);
+                   families[i].name, families[i].type, families[i].name, (long long)families[i].value);
 }
 
 /* /readyz: the lake must take writes. */

@@ -337,11 +337,12 @@ function App:storage_error(req, route, err, code, retry_after)
 end
 
 -- Stores `records` in the route's table together with the rendered answer (and its
--- Idempotency-Key), then returns that answer.
-function App:store(req, route, records, status, text, headers)
+-- Idempotency-Key), then returns that answer. `texts` (optional) are the records' JSON
+-- when the answer already encoded them.
+function App:store(req, route, records, status, text, headers, texts)
   local idem = req.idempotency
   local answer = idem and idempotency.answer(idem.key, req.body, status, text, headers)
-  local ok, err, code, retry_after = lake.put_batch(route.opts.store, records, answer)
+  local ok, err, code, retry_after = lake.put_batch(route.opts.store, records, answer, texts)
   if not ok then return self:storage_error(req, route, err, code, retry_after) end
   if idem then idem.committed = true end
   return status, text, headers
@@ -445,7 +446,10 @@ function App:call_route(route, req, params)
   end
   if route.opts.store and st < 300 and body ~= nil then
     local rst, rtext, rheaders = render(st, value, headers)
-    return self:store(req, route, {body}, rst, rtext, rheaders)
+    -- A handler that answers with the record itself (the usual case): its rendered JSON is
+    -- the record's, so it need not be encoded again for the lake.
+    local texts = rawequal(value, body) and rtext ~= "" and {rtext} or nil
+    return self:store(req, route, {body}, rst, rtext, rheaders, texts)
   end
   return render(st, value, headers)
 end

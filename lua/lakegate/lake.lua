@@ -183,15 +183,17 @@ end
 -- @tparam string name table name
 -- @tparam table records list of JSON objects
 -- @tparam[opt] table answer an Idempotency-Key answer to store with them (lakegate.app)
+-- @tparam[opt] table texts (lakegate.app) texts[i] is records[i] already encoded as JSON
+-- (the answer it rendered), so it is not encoded twice
 -- @return true, or nil, message, code (`"full"`: the spool is full, retry after
 -- `retry_after` seconds; `"invalid"`: the input cannot be stored; `"error"`: the spool
 -- failed), retry_after
-function lake.put_batch(name, records, answer)
+function lake.put_batch(name, records, answer, texts)
   if type(name) ~= "string" then error("lake.put_batch: the table name must be a string", 2) end
   if type(records) ~= "table" or #records == 0 then error("lake.put_batch: records must be a non-empty list", 2) end
   local w = current_writer()
   if not w then return nil, "lake: no lake is configured in this Lua state", "error", 1 end
-  return w:put(name, records, request_id(), partition_values(declared[name], records), answer)
+  return w:put(name, records, request_id(), partition_values(declared[name], records), answer, texts)
 end
 
 --- Stores `record` in lake table `name`; returns once it is durable.

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,30 +275,27 @@ static series **sorted(const table *t) {
   return list;
 }
 
+/* One counter family: the uint64_t at byte offset `field` of each of the n series (sorted:
+ * may be NULL when out of memory). */
+static void render_counter(lg_buf *out, const char *name, const char *help, const char *const *names,
+                           series *const *list, size_t n, size_t field) {
+  lg_buf_appendf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+  for (size_t i = 0; list && i < n; i++) {
+    lg_buf_appends(out, name);
+    labels(out, names, list[i]->key, NULL);
+    lg_buf_appendf(out, " %llu\n", (unsigned long long)*(const uint64_t *)((const char *)list[i] + field));
+  }
+}
+
 static void render_requests(lg_buf *out, const table *t) {
   static const char *const names[] = {"method", "route", "status", NULL};
   series **list = sorted(t);
-  lg_buf_appends(out, "# HELP lakegate_http_requests_total Requests answered, by method, route and status.\n"
-                      "# TYPE lakegate_http_requests_total counter\n");
-  for (size_t i = 0; list && i < t->used; i++) {
-    lg_buf_appends(out, "lakegate_http_requests_total");
-    labels(out, names, list[i]->key, NULL);
-    lg_buf_appendf(out, " %llu\n", (unsigned long long)list[i]->count);
-  }
-  lg_buf_appends(out, "# HELP lakegate_http_request_bytes_total Request body bytes received.\n"
-                      "# TYPE lakegate_http_request_bytes_total counter\n");
-  for (size_t i = 0; list && i < t->used; i++) {
-    lg_buf_appends(out, "lakegate_http_request_bytes_total");
-    labels(out, names, list[i]->key, NULL);
-    lg_buf_appendf(out, " %llu\n", (unsigned long long)list[i]->bytes_in);
-  }
-  lg_buf_appends(out, "# HELP lakegate_http_response_bytes_total Response bytes sent (head and body).\n"
-                      "# TYPE lakegate_http_response_bytes_total counter\n");
-  for (size_t i = 0; list && i < t->used; i++) {
-    lg_buf_appends(out, "lakegate_http_response_bytes_total");
-    labels(out, names, list[i]->key, NULL);
-    lg_buf_appendf(out, " %llu\n", (unsigned long long)list[i]->bytes_out);
-  }
+  render_counter(out, "lakegate_http_requests_total", "Requests answered, by method, route and status.",
+                 names, list, t->used, offsetof(series, count));
+  render_counter(out, "lakegate_http_request_bytes_total", "Request body bytes received.", names, list,
+                 t->used, offsetof(series, bytes_in));
+  render_counter(out, "lakegate_http_response_bytes_total", "Response bytes sent (head and body).",
+                 names, list, t->used, offsetof(series, bytes_out));
   free(list);
 }
 
@@ -333,13 +331,9 @@ static void render_durations(lg_buf *out, const table *t) {
 static void render_validation(lg_buf *out, const table *t) {
   static const char *const names[] = {"route", "type", NULL};
   series **list = sorted(t);
-  lg_buf_appends(out, "# HELP lakegate_validation_errors_total Validation errors reported, by route and error type.\n"
-                      "# TYPE lakegate_validation_errors_total counter\n");
-  for (size_t i = 0; list && i < t->used; i++) {
-    lg_buf_appends(out, "lakegate_validation_errors_total");
-    labels(out, names, list[i]->key, NULL);
-    lg_buf_appendf(out, " %llu\n", (unsigned long long)list[i]->count);
-  }
+  render_counter(out, "lakegate_validation_errors_total",
+                 "Validation errors reported, by route and error type.", names, list, t->used,
+                 offsetof(series, count));
   free(list);
 }
 

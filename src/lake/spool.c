@@ -132,7 +132,9 @@ static int append_json_string(lg_buf *b, const char *s) {
 static int line_suffix(lg_buf *b, int64_t now_us, const char *request_id) {
   char ts[LG_RFC3339_LEN];
   lg_clock_rfc3339(now_us, ts);
-  if (lg_buf_appendf(b, "\"_ingested_at\":\"%s\",\"_request_id\":", ts) != LG_OK) return LG_ERR;
+  if (lg_buf_appends(b, "\"_ingested_at\":\"") != LG_OK || lg_buf_appends(b, ts) != LG_OK ||
+      lg_buf_appends(b, "\",\"_request_id\":") != LG_OK)
+    return LG_ERR;
   int rc = request_id ? append_json_string(b, request_id) : lg_buf_appends(b, "null");
   return rc == LG_OK ? lg_buf_appends(b, "}\n") : LG_ERR;
 }
@@ -313,32 +315,33 @@ static void wait_for_work(lake_table *t) {
   }
 }
 
-/* A memory table's writers do not wait for the write, so nothing is gained by writing
- * each frame at once: one write(2) per LG_LAKE_MEMORY_WINDOW_US carries all frames of that time
- * instead of a wake-up and a write per handful of frames. */
-static void gather_memory(lake_table *t) {
-  int64_t until = t->open_since_us + LG_LAKE_MEMORY_WINDOW_US;
+/* Waits (t->mu held) until `until`, or sooner when the lake needs the sync thread or the
+ * open batch is full enough: frames_target frames (0: no such target) or WINDOW_BATCH_MAX
+ * bytes. */
+static void wait_for_company(lake_table *t, int64_t until, int frames_target) {
   while (!t->stopping && t->rotate_req == t->rotate_done && !t->close_due &&
-         t->open->bytes.len > 0 && t->open->bytes.len < WINDOW_BATCH_MAX && lake_monotonic_us() < until)
+         (frames_target == 0 || t->open->frames < frames_target) &&
+         t->open->bytes.len < WINDOW_BATCH_MAX && lake_monotonic_us() < until)
     lake_cond_wait_until(&t->work, &t->mu, until);
 }
 
-/* The group-commit window. The writers the last sync released usually come back with
- * their next record at once: wait (at most group_commit_us) until they have joined the
- * open batch, so they share its sync instead of forming a second, smaller group. A lone
- * writer has nobody to wait for and is synced at once. */
+/* Before a batch is taken, lets more writers join it.
+ * A memory table's writers do not wait for the write, so nothing is gained by writing each
+ * frame at once: one write(2) per LG_LAKE_MEMORY_WINDOW_US carries all frames of that time
+ * instead of a wake-up and a write per handful of frames.
+ * A durable table's writers that the last sync released usually come back with their next
+ * record at once: wait (at most group_commit_us) until they have joined the open batch, so
+ * they share its sync instead of forming a second, smaller group. A lone writer has nobody
+ * to wait for and is synced at once. */
 static void gather(lake_table *t) {
   if (!t->open->durable) {
-    gather_memory(t);
+    wait_for_company(t, t->open_since_us + LG_LAKE_MEMORY_WINDOW_US, 0);
     return;
   }
   int64_t window = t->lake->group_commit_us;
-  if (window <= 0 || !t->open->durable || t->rejoin <= 1) return;
-  int64_t until = t->last_sync_end_us + window;
+  if (window <= 0 || t->rejoin <= 1) return;
   t->gather_target = t->rejoin_base + t->rejoin;
-  while (!t->stopping && t->rotate_req == t->rotate_done && t->open->frames < t->gather_target &&
-         t->open->bytes.len < WINDOW_BATCH_MAX && lake_monotonic_us() < until)
-    lake_cond_wait_until(&t->work, &t->mu, until);
+  wait_for_company(t, t->last_sync_end_us + window, t->gather_target);
   t->gather_target = 0;
 }
 

@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "util/common.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -31,7 +32,28 @@ typedef struct writer {
   lg_lake *lake;   /* NULL once closed (or for a half-built handle) */
   int owned;       /* 1 if closing the handle closes the lake */
   lg_buf line;     /* scratch for the encoded records */
+  /* Scratch reused by every put (no allocation per request once grown): */
+  lg_lake_record *recs;   /* rec_cap records and their ends in `line` */
+  size_t *ends;
+  size_t rec_cap;
+  const char **vals;      /* val_cap partition values and their lengths */
+  size_t *lens;
+  size_t val_cap;
 } writer;
+
+/* Grows the two arrays *a and *b (elements of size sa and sb, *cap of each) to hold n. */
+static int grow_pair(void **a, size_t sa, void **b, size_t sb, size_t *cap, size_t n) {
+  if (n <= *cap) return LG_OK;
+  size_t want = n < 16 ? 16 : n;
+  void *na = realloc(*a, want * sa);
+  if (na == NULL) return LG_ERR;
+  *a = na;
+  void *nb = realloc(*b, want * sb);
+  if (nb == NULL) return LG_ERR;
+  *b = nb;
+  *cap = want;
+  return LG_OK;
+}
 
 static writer *checkopen(lua_State *L) {
   writer *w = luaL_checkudata(L, 1, WRITER_MT);
@@ -41,9 +63,8 @@ static writer *checkopen(lua_State *L) {
 
 static writer *new_writer(lua_State *L) {
   writer *w = lua_newuserdatauv(L, sizeof *w, 0);
-  w->lake = NULL;   /* empty until the lake is attached, so __gc is always safe */
-  w->owned = 0;
-  w->line = (lg_buf)LG_BUF_INIT;
+  /* empty until the lake is attached, so __gc is always safe */
+  *w = (writer){.lake = NULL, .line = LG_BUF_INIT};
   luaL_setmetatable(L, WRITER_MT);
   return w;
 }
@@ -176,18 +197,31 @@ static int writer_put(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   const char *request_id = luaL_optstring(L, 4, NULL);
   int has_values = !lua_isnoneornil(L, 5), has_answer = !lua_isnoneornil(L, 6);
+  int has_texts = !lua_isnoneornil(L, 7);
+  if (has_texts) luaL_checktype(L, 7, LUA_TTABLE);
   lua_Integer n = luaL_len(L, 3);
   luaL_argcheck(L, n >= 1, 3, "at least one record");
-  lg_lake_record *recs = lua_newuserdatauv(L, sizeof *recs * (size_t)n, 0);   /* GC-owned */
-  size_t *ends = lua_newuserdatauv(L, sizeof *ends * (size_t)n, 0);
+  if (grow_pair((void **)&w->recs, sizeof *w->recs, (void **)&w->ends, sizeof *w->ends, &w->rec_cap,
+                (size_t)n) != LG_OK)
+    return luaL_error(L, "lake: out of memory");
+  lg_lake_record *recs = w->recs;
+  size_t *ends = w->ends;
   char err[LG_ERRLEN];
   lg_buf_reset(&w->line);
   for (lua_Integer i = 0; i < n; i++) {
-    lua_rawgeti(L, 3, i + 1);
-    if (!lua_istable(L, -1)) return luaL_argerror(L, 3, "records must be tables");
-    if (lg_json_encode(L, lua_gettop(L), &w->line, err, sizeof err) != LG_OK) {
-      lua_pop(L, 1);
-      return push_failure(L, w->lake, LG_LAKE_INVALID, err);
+    /* texts[i], when given, is records[i] already encoded (the caller's rendered answer) */
+    if (has_texts && lua_rawgeti(L, 7, i + 1) == LUA_TSTRING) {
+      size_t len;
+      const char *text = lua_tolstring(L, -1, &len);
+      if (lg_buf_append(&w->line, text, len) != LG_OK) return luaL_error(L, "lake: out of memory");
+    } else {
+      if (has_texts) lua_pop(L, 1);
+      lua_rawgeti(L, 3, i + 1);
+      if (!lua_istable(L, -1)) return luaL_argerror(L, 3, "records must be tables");
+      if (lg_json_encode(L, lua_gettop(L), &w->line, err, sizeof err) != LG_OK) {
+        lua_pop(L, 1);
+        return push_failure(L, w->lake, LG_LAKE_INVALID, err);
+      }
     }
     lua_pop(L, 1);
     ends[i] = w->line.len;
@@ -203,9 +237,10 @@ static int writer_put(lua_State *L) {
     lua_pop(L, 1);
     luaL_argcheck(L, per <= 8, 5, "at most 8 partition values per record");
     size_t cells = (size_t)n * (size_t)(per ? per : 1);
-    const char **vals = lua_newuserdatauv(L, sizeof *vals * cells, 0);
-    size_t *lens = lua_newuserdatauv(L, sizeof *lens * cells, 0);
-    read_values(L, 5, recs, n, vals, lens, per);
+    if (grow_pair((void **)&w->vals, sizeof *w->vals, (void **)&w->lens, sizeof *w->lens, &w->val_cap,
+                  cells) != LG_OK)
+      return luaL_error(L, "lake: out of memory");
+    read_values(L, 5, recs, n, w->vals, w->lens, per);
   }
   lg_lake_answer answer = {0};
   if (has_answer) {
@@ -319,6 +354,11 @@ static int writer_gc(lua_State *L) {
   if (w->owned) lg_lake_close(w->lake);
   w->lake = NULL;
   lg_buf_free(&w->line);
+  free(w->recs);
+  free(w->ends);
+  free(w->vals);
+  free(w->lens);
+  *w = (writer){.lake = NULL, .line = LG_BUF_INIT};
   return 0;
 }
 
